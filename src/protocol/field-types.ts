@@ -1,0 +1,93 @@
+/**
+ * The value model of AMQP 0-9-1 field tables and arrays, as RabbitMQ types them
+ * (see RabbitMQ's "AMQP 0-9-1 errata": the tag set below is the one RabbitMQ and
+ * every mainstream client actually use, not the one printed in the 0-9-1 PDF).
+ *
+ * Decoding is lossless: values whose JS form would not say which wire type they
+ * had come back as a `Typed`, so re-encoding a decoded table gives the same
+ * bytes (the broker rewrites headers when dead-lettering and must not change
+ * the types a client sent).
+ */
+
+/** Wire tags, as RabbitMQ writes them. */
+export type FieldTag =
+  | 't' // boolean
+  | 'b' // int8
+  | 'B' // uint8
+  | 's' // int16
+  | 'u' // uint16
+  | 'I' // int32
+  | 'i' // uint32
+  | 'l' // int64
+  | 'f' // float32
+  | 'd' // float64
+  | 'D' // decimal: scale octet + int32
+  | 'S' // long string (bytes; decoded as UTF-8 text)
+  | 'x' // byte array
+  | 'T' // timestamp, uint64 seconds
+  | 'F' // nested table
+  | 'A' // array
+  | 'V'; // void
+
+/** A decimal value: `value / 10^scale`. */
+export interface Decimal {
+  readonly scale: number;
+  readonly value: number;
+}
+
+/** Names of the wire types a `Typed` value may ask for. */
+export type TypedKind =
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'float'
+  | 'double'
+  | 'decimal'
+  | 'timestamp';
+
+/**
+ * An explicitly typed value. Plain JS values are encoded by inference (see
+ * `FieldValue`); use this to pick a wire type yourself, e.g.
+ * `new Typed('uint8', 3)`. Decoding returns this form for every tag that
+ * inference would not reproduce: b B s u i l f D. A class (not a `{type, value}`
+ * object) so that a user's nested table with those two keys is never mistaken
+ * for it.
+ */
+export class Typed {
+  constructor(
+    readonly type: TypedKind,
+    /** number for the int/float kinds (bigint allowed for int64), Decimal for decimal, seconds for timestamp. */
+    readonly value: number | bigint | Decimal,
+  ) {}
+}
+
+/**
+ * A field value. Inference when encoding:
+ * - string → 'S'; boolean → 't'; null/undefined → 'V'; Buffer/Uint8Array → 'x';
+ * - number: an integer in int32 range → 'I', another safe integer → 'l', anything else → 'd';
+ * - bigint → 'l'; Date → 'T' (whole seconds);
+ * - array → 'A'; plain object → 'F'; Typed → its own tag.
+ * Decoding: 'S' → string, 't' → boolean, 'I' → number, 'd' → number, 'V' → null,
+ * 'x' → Buffer, 'T' → Date, 'F' → FieldTable, 'A' → FieldValue[]; every other tag → Typed.
+ */
+export type FieldValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined
+  | Buffer
+  | Uint8Array
+  | Date
+  | Typed
+  | FieldValue[]
+  | FieldTable;
+
+export interface FieldTable {
+  [key: string]: FieldValue;
+}
