@@ -1,0 +1,21 @@
+/** What connections and channels need from the broker that owns them. */
+import type { FieldTable } from '../protocol/index.js';
+import type { Connection } from './connection.js';
+import type { BrokerOptions, LogLevel } from './options.js';
+import type { VHost } from './vhost.js';
+
+export interface BrokerStats {
+  publish: number;
+}
+
+export interface BrokerCore {
+  readonly options: BrokerOptions;
+  readonly vhosts: ReadonlyMap<string, VHost>;
+  readonly stats: BrokerStats;
+  /** True while the memory alarm blocks publishers. */
+  readonly alarmActive: boolean;
+  serverProperties(): FieldTable;
+  checkCredentials(user: string, password: string, remoteAddress: string | undefined): boolean;
+  connectionClosed(c: Connection): void;
+  log(level: LogLevel, message: string): void;
+}

@@ -1,0 +1,205 @@
+/**
+ * The bundled broker: listeners, virtual hosts, users, the memory alarm, and
+ * shutdown. `Broker.start({ port: 0 })` is how tests and `qpidd` run it.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { totalmem } from 'node:os';
+import type { FieldTable } from '../protocol/index.js';
+import type { BrokerCore, BrokerStats } from './broker-core.js';
+import { Connection } from './connection.js';
+import { type BrokerOptions, DEFAULT_OPTIONS, LOG_LEVELS, type LogLevel } from './options.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { MessageStore } from './store/message-store.js';
+import { VHost } from './vhost.js';
+
+export const PRODUCT = 'qpid-messaging';
+export const VERSION = '0.1.0';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export class Broker implements BrokerCore {
+  readonly options: BrokerOptions;
+  readonly vhosts = new Map<string, VHost>();
+  readonly connections = new Set<Connection>();
+  readonly stats: BrokerStats = { publish: 0 };
+  readonly startedAt = Date.now();
+  readonly store: MessageStore;
+  private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  private boundPort = 0;
+  private boundHost = '127.0.0.1';
+  private queuedBytes = 0;
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private alarm = false;
+  private readonly watermarkBytes: number;
+
+  private constructor(options: Partial<BrokerOptions>) {
+    this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
+    this.store = new MemoryStore();
+    const w = this.options.memoryHighWatermark;
+    this.watermarkBytes = w <= 1 ? Math.floor(totalmem() * w) : w;
+    for (const v of this.options.vhosts) this.addVhost(v);
+  }
+
+  /** Starts a broker and resolves once it listens. */
+  static async start(options: Partial<BrokerOptions> = {}): Promise<Broker> {
+    const b = new Broker(options);
+    await b.listen();
+    return b;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get host(): string {
+    return this.boundHost;
+  }
+
+  /** amqp:// URL of the first listener, with the default user when it exists. */
+  get url(): string {
+    const h = this.boundHost.includes(':') ? `[${this.boundHost}]` : this.boundHost;
+    return `amqp://${h}:${this.boundPort}`;
+  }
+
+  get alarmActive(): boolean {
+    return this.alarm;
+  }
+
+  /** Bytes of message bodies currently held by queues (each body counted once). */
+  get messageBytes(): number {
+    return this.queuedBytes;
+  }
+
+  addVhost(name: string): VHost {
+    let v = this.vhosts.get(name);
+    if (v === undefined) {
+      v = new VHost(name, { store: this.store, accountBytes: (d) => this.accountBytes(d) });
+      this.vhosts.set(name, v);
+    }
+    return v;
+  }
+
+  private async listen(): Promise<void> {
+    const hosts = Array.isArray(this.options.host) ? this.options.host : [this.options.host];
+    let port = this.options.port;
+    for (const [i, host] of hosts.entries()) {
+      const server = createServer((socket) => this.accept(socket));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ port, host, exclusive: true }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        // ::1 is optional: a host without IPv6 still serves 127.0.0.1.
+        if (i > 0 && (e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') continue;
+        if (i > 0 && (e as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
+        await this.closeServers();
+        throw e;
+      }
+      const addr = server.address();
+      if (addr && typeof addr === 'object' && i === 0) {
+        port = addr.port;
+        this.boundPort = addr.port;
+        this.boundHost = addr.address;
+      }
+      this.servers.push(server);
+    }
+    this.memoryTimer = setInterval(() => this.checkMemory(), 1000);
+    this.memoryTimer.unref();
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const c = new Connection(this, socket);
+    this.connections.add(c);
+    this.log('info', `accepting AMQP connection ${c.name}`);
+  }
+
+  connectionClosed(c: Connection): void {
+    this.connections.delete(c);
+  }
+
+  serverProperties(): FieldTable {
+    return {
+      product: PRODUCT,
+      version: VERSION,
+      platform: `Node.js ${process.version}`,
+      copyright: 'Licensed under the Apache License 2.0',
+      information: 'qpid-messaging bundled AMQP 0-9-1 broker',
+      cluster_name: `qpidd@${this.boundHost}`,
+      capabilities: {
+        publisher_confirms: true,
+        exchange_exchange_bindings: true,
+        'basic.nack': true,
+        consumer_cancel_notify: true,
+        'connection.blocked': true,
+        consumer_priorities: true,
+        authentication_failure_close: true,
+        per_consumer_qos: true,
+        // Our extension: consume argument x-browse=true gives a non-destructive browser.
+        'qpid.browse': true,
+      },
+    };
+  }
+
+  checkCredentials(user: string, password: string, remoteAddress: string | undefined): boolean {
+    if (!this.options.auth) return true;
+    const expected = this.options.users[user];
+    if (expected === undefined || expected !== password) return false;
+    // RabbitMQ lets the default guest user in over loopback only (loopback_users).
+    if (user === 'guest' && remoteAddress !== undefined && !LOOPBACK.has(remoteAddress)) return false;
+    return true;
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(this.options.logLevel)) this.options.logger(level, message);
+  }
+
+  // ---- memory alarm -------------------------------------------------------
+
+  private accountBytes(delta: number): void {
+    this.queuedBytes += delta;
+    if (!this.alarm && this.queuedBytes > this.watermarkBytes) this.setAlarm(true);
+    else if (this.alarm && delta < 0) this.checkMemory();
+  }
+
+  /** RSS is the honest measure; queued bytes react at once between samples. */
+  private checkMemory(): void {
+    const used = Math.max(this.queuedBytes, process.memoryUsage.rss());
+    if (!this.alarm && used > this.watermarkBytes) this.setAlarm(true);
+    else if (this.alarm && used < this.watermarkBytes * 0.9) this.setAlarm(false);
+  }
+
+  private setAlarm(on: boolean): void {
+    this.alarm = on;
+    this.log('warn', on ? 'memory alarm set: publishers blocked' : 'memory alarm cleared');
+    for (const c of this.connections) c.notifyBlocked(on);
+  }
+
+  // ---- shutdown -----------------------------------------------------------
+
+  /** Closes every connection with 320 CONNECTION_FORCED and stops listening. */
+  async stop(): Promise<void> {
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    for (const c of [...this.connections]) c.forceClose('broker forced connection closure with reason \'shutdown\'');
+    await this.closeServers();
+    // Give sockets a moment to flush the close frame, then drop any stragglers.
+    await new Promise((r) => setTimeout(r, 20));
+    for (const s of this.sockets) s.destroy();
+    await this.store.close();
+  }
+
+  private async closeServers(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.length = 0;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

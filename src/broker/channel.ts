@@ -1,0 +1,707 @@
+/**
+ * One AMQP channel: method handlers, content assembly, consumers, the
+ * unacknowledged-delivery map, prefetch, publisher confirms and transactions.
+ * Mirrors rabbit_channel: every handler either answers or throws an AMQP
+ * error that the connection turns into channel.close or connection.close.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type BasicProperties,
+  decodeContentHeader,
+  type FieldTable,
+  type Method,
+  type MethodArgs,
+  ReplyCode,
+} from '../protocol/index.js';
+import type { Connection } from './connection.js';
+import type { Consumer } from './consumer.js';
+import { writeContent, writeDelivery } from './delivery-writer.js';
+import {
+  type AnyAmqpError,
+  ChannelError,
+  accessRefused,
+  describeExchange,
+  describeQueue,
+  notAllowed,
+  notFound,
+  notImplemented,
+  preconditionFailed,
+  unexpectedFrame,
+} from './errors.js';
+import { Message, parseExpiration } from './message.js';
+import { integerOf } from './queue-args.js';
+import type { QueueEntry } from './queue-entry.js';
+import type { Queue } from './queue.js';
+
+interface Unacked {
+  readonly tag: number;
+  readonly queue: Queue;
+  readonly entry: QueueEntry;
+  readonly consumer: ChannelConsumer | undefined;
+}
+
+interface PendingPublish {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly mandatory: boolean;
+  header?: { bodySize: number; properties: BasicProperties; payload: Buffer };
+  chunks: Buffer[];
+  received: number;
+}
+
+/** A message held back by an open transaction until tx.commit. */
+interface TxPublish {
+  readonly message: Message;
+  readonly mandatory: boolean;
+}
+
+type TxAck = { kind: 'ack' | 'reject' | 'requeue'; items: Unacked[] };
+
+/** A queue subscription on this channel. */
+class ChannelConsumer implements Consumer {
+  unacked = 0;
+  browseCursor = 0;
+  constructor(
+    readonly channel: Channel,
+    readonly queue: Queue,
+    readonly tag: string,
+    readonly noAck: boolean,
+    readonly exclusive: boolean,
+    readonly priority: number,
+    readonly args: FieldTable,
+    readonly browse: boolean,
+    readonly prefetch: number,
+  ) {}
+
+  get connectionName(): string {
+    return this.channel.connection.name;
+  }
+
+  canTake(): boolean {
+    const ch = this.channel;
+    if (!ch.flowActive || !ch.connection.writable || ch.closing) return false;
+    if (this.noAck || this.browse) return true;
+    if (this.prefetch > 0 && this.unacked >= this.prefetch) return false;
+    return ch.globalPrefetch === 0 || ch.globalUnacked() < ch.globalPrefetch;
+  }
+
+  deliver(queue: Queue, entry: QueueEntry): void {
+    this.channel.deliver(this, queue, entry);
+  }
+
+  cancelledByQueue(): void {
+    this.channel.consumerCancelledByQueue(this);
+  }
+}
+
+export class Channel {
+  flowActive = true;
+  closing = false;
+  private nextDeliveryTag = 1;
+  private unacked = new Map<number, Unacked>();
+  private readonly consumers = new Map<string, ChannelConsumer>();
+  private pending: PendingPublish | undefined;
+  /** basic.qos global=false: the prefetch given to consumers created afterwards (per_consumer_qos). */
+  private consumerPrefetch = 0;
+  /** basic.qos global=true: a limit shared by all consumers on the channel. */
+  globalPrefetch = 0;
+  private lastQueue: string | undefined;
+  // Publisher confirms.
+  private confirmMode = false;
+  private publishSeq = 0;
+  private confirmPendingAck = 0;
+  private confirmOutstanding = 0;
+  private confirmFlushScheduled = false;
+  // Transactions.
+  private txMode = false;
+  private txPublishes: TxPublish[] = [];
+  private txAcks: TxAck[] = [];
+
+  constructor(
+    readonly connection: Connection,
+    readonly id: number,
+  ) {}
+
+  get vhost() {
+    return this.connection.vhost;
+  }
+
+  get consumerCount(): number {
+    return this.consumers.size;
+  }
+
+  get unackedCount(): number {
+    return this.unacked.size;
+  }
+
+  get prefetchCount(): number {
+    return this.consumerPrefetch;
+  }
+
+  get inConfirmMode(): boolean {
+    return this.confirmMode;
+  }
+
+  get transactional(): boolean {
+    return this.txMode;
+  }
+
+  globalUnacked(): number {
+    return this.unacked.size;
+  }
+
+  /** True while a publish awaits its content header or body frames. */
+  get expectingContent(): boolean {
+    return this.pending !== undefined;
+  }
+
+  // ---- frames -------------------------------------------------------------
+
+  handleMethod(m: Method): void {
+    if (this.pending !== undefined) {
+      throw unexpectedFrame(
+        `expected content ${this.pending.header ? 'body' : 'header'} for class 60, got non content ${this.pending.header ? 'body' : 'header'} frame instead`,
+      );
+    }
+    switch (m.name) {
+      case 'channel.open':
+        throw channelErrorConn(`second 'channel.open' seen`);
+      case 'channel.flow':
+        return this.flow(m.args);
+      case 'channel.flow-ok':
+        return;
+      case 'exchange.declare':
+        return this.exchangeDeclare(m.args);
+      case 'exchange.delete':
+        this.vhost.deleteExchange(m.args.exchange, m.args.ifUnused);
+        if (!m.args.nowait) this.send('exchange.delete-ok', {});
+        return;
+      case 'exchange.bind':
+        this.vhost.bindExchange(m.args.destination, m.args.source, m.args.routingKey, m.args.arguments);
+        if (!m.args.nowait) this.send('exchange.bind-ok', {});
+        return;
+      case 'exchange.unbind':
+        this.vhost.unbindExchange(m.args.destination, m.args.source, m.args.routingKey, m.args.arguments);
+        if (!m.args.nowait) this.send('exchange.unbind-ok', {});
+        return;
+      case 'queue.declare':
+        return this.queueDeclare(m.args);
+      case 'queue.bind':
+        this.vhost.bindQueue(
+          this.queueName(m.args.queue),
+          m.args.exchange,
+          m.args.routingKey,
+          m.args.arguments,
+          this.connection,
+        );
+        if (!m.args.nowait) this.send('queue.bind-ok', {});
+        return;
+      case 'queue.unbind':
+        this.vhost.unbindQueue(
+          this.queueName(m.args.queue),
+          m.args.exchange,
+          m.args.routingKey,
+          m.args.arguments,
+          this.connection,
+        );
+        this.send('queue.unbind-ok', {});
+        return;
+      case 'queue.purge': {
+        const q = this.vhost.queue(this.queueName(m.args.queue), this.connection);
+        const messageCount = q.purge();
+        if (!m.args.nowait) this.send('queue.purge-ok', { messageCount });
+        return;
+      }
+      case 'queue.delete': {
+        const messageCount = this.vhost.deleteQueue(
+          this.queueName(m.args.queue),
+          m.args.ifUnused,
+          m.args.ifEmpty,
+          this.connection,
+        );
+        if (!m.args.nowait) this.send('queue.delete-ok', { messageCount });
+        return;
+      }
+      case 'basic.qos':
+        return this.qos(m.args);
+      case 'basic.consume':
+        return this.consume(m.args);
+      case 'basic.cancel':
+        return this.cancel(m.args.consumerTag, m.args.nowait);
+      case 'basic.publish':
+        return this.startPublish(m.args);
+      case 'basic.get':
+        return this.get(m.args);
+      case 'basic.ack':
+        return this.ack(m.args.deliveryTag, m.args.multiple);
+      case 'basic.reject':
+        return this.nack(m.args.deliveryTag, false, m.args.requeue);
+      case 'basic.nack':
+        return this.nack(m.args.deliveryTag, m.args.multiple, m.args.requeue);
+      case 'basic.recover':
+      case 'basic.recover-async':
+        // RabbitMQ supports only requeue=true (rabbit_channel: "requeue=false" is not_implemented).
+        if (!m.args.requeue) throw notImplemented('requeue=false');
+        this.recover();
+        if (m.name === 'basic.recover') this.send('basic.recover-ok', {});
+        return;
+      case 'confirm.select':
+        if (this.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
+        this.confirmMode = true;
+        if (!m.args.nowait) this.send('confirm.select-ok', {});
+        return;
+      case 'tx.select':
+        if (this.confirmMode) throw preconditionFailed('cannot switch from confirm to tx mode');
+        this.txMode = true;
+        this.send('tx.select-ok', {});
+        return;
+      case 'tx.commit':
+        return this.commit();
+      case 'tx.rollback':
+        return this.rollback();
+      case 'access.request':
+        this.send('access.request-ok', { ticket: 1 });
+        return;
+      default:
+        // A method that a client may not send on a channel, e.g. basic.deliver or connection.*.
+        throw commandInvalidConn(`unexpected method ${m.name} on channel ${this.id}`);
+    }
+  }
+
+  handleHeader(payload: Buffer): void {
+    const p = this.pending;
+    if (p === undefined || p.header !== undefined) {
+      throw unexpectedFrame(
+        p === undefined
+          ? 'expected method frame, got non method frame instead'
+          : 'expected content body, got non content body frame instead',
+      );
+    }
+    const h = decodeContentHeader(payload);
+    if (h.classId !== 60) throw unexpectedFrame(`expected content header for class 60, got one for class ${h.classId} instead`);
+    const max = this.connection.broker.options.maxMessageSize;
+    if (h.bodySize > max) {
+      // Refused before any body byte is read; RabbitMQ 3.10 answers 406 on the channel.
+      this.pending = undefined;
+      throw preconditionFailed(`message size ${h.bodySize} is larger than configured max size ${max}`);
+    }
+    // Copy small header payloads so a queued message does not pin the whole socket read chunk.
+    p.header = { bodySize: h.bodySize, properties: h.properties, payload: Buffer.from(payload) };
+    if (h.bodySize === 0) this.finishPublish();
+  }
+
+  handleBody(payload: Buffer): void {
+    const p = this.pending;
+    if (p === undefined || p.header === undefined) {
+      throw unexpectedFrame(
+        p === undefined
+          ? 'expected method frame, got non method frame instead'
+          : 'expected content header for class 60, got non content header frame instead',
+      );
+    }
+    if (p.received + payload.length > p.header.bodySize) {
+      throw unexpectedFrame(
+        `received body frame of ${payload.length} bytes with only ${p.header.bodySize - p.received} bytes of content left`,
+      );
+    }
+    p.chunks.push(payload);
+    p.received += payload.length;
+    if (p.received === p.header.bodySize) this.finishPublish();
+  }
+
+  // ---- exchange / queue ---------------------------------------------------
+
+  private exchangeDeclare(a: MethodArgs['exchange.declare']): void {
+    this.vhost.declareExchange({
+      name: a.exchange,
+      type: a.type,
+      passive: a.passive,
+      durable: a.durable,
+      autoDelete: a.autoDelete,
+      internal: a.internal,
+      args: a.arguments,
+    });
+    if (!a.nowait) this.send('exchange.declare-ok', {});
+  }
+
+  private queueDeclare(a: MethodArgs['queue.declare']): void {
+    const q = this.vhost.declareQueue(
+      {
+        name: a.passive ? this.queueName(a.queue) : a.queue,
+        passive: a.passive,
+        durable: a.durable,
+        exclusive: a.exclusive,
+        autoDelete: a.autoDelete,
+        args: a.arguments,
+      },
+      this.connection,
+    );
+    this.lastQueue = q.name;
+    if (!a.nowait) {
+      this.send('queue.declare-ok', { queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
+    }
+  }
+
+  /** An empty queue name means the channel's last declared queue (AMQP 0-9-1 §1.7.2.1). */
+  private queueName(name: string): string {
+    if (name !== '') return name;
+    if (this.lastQueue === undefined) throw notFound('no previously declared queue');
+    return this.lastQueue;
+  }
+
+  // ---- flow / qos / consumers ---------------------------------------------
+
+  private flow(a: MethodArgs['channel.flow']): void {
+    // RabbitMQ 3.x refuses client-initiated flow stops (rabbit_channel: "active=false" not_implemented).
+    if (!a.active) throw notImplemented('active=false');
+    this.send('channel.flow-ok', { active: true });
+  }
+
+  private qos(a: MethodArgs['basic.qos']): void {
+    if (a.prefetchSize !== 0) throw notImplemented(`prefetch_size!=0 (${a.prefetchSize})`);
+    if (a.global) this.globalPrefetch = a.prefetchCount;
+    else this.consumerPrefetch = a.prefetchCount;
+    this.send('basic.qos-ok', {});
+    this.kickConsumers();
+  }
+
+  private consume(a: MethodArgs['basic.consume']): void {
+    const q = this.vhost.queue(this.queueName(a.queue), this.connection);
+    let tag = a.consumerTag;
+    if (tag === '') tag = `amq.ctag-${randomBytes(16).toString('base64url')}`;
+    else if (this.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+    if (a.exclusive && q.consumerCount > 0) {
+      throw accessRefused(`${describeQueue(q.name, this.vhost.name)} in exclusive use`);
+    }
+    if (q.allConsumers.some((c) => c.exclusive)) {
+      throw accessRefused(`${describeQueue(q.name, this.vhost.name)} in exclusive use`);
+    }
+    const prio = a.arguments['x-priority'];
+    let priority = 0;
+    if (prio !== undefined) {
+      const n = integerOf(prio);
+      if (n === undefined) throw preconditionFailed(`invalid arg 'x-priority' for consumer '${tag}'`);
+      priority = n;
+    }
+    const browse = a.arguments['x-browse'] === true || a.arguments['qpid.browse'] === true;
+    const c = new ChannelConsumer(
+      this,
+      q,
+      tag,
+      a.noAck,
+      a.exclusive,
+      priority,
+      a.arguments,
+      browse,
+      this.consumerPrefetch,
+    );
+    this.consumers.set(tag, c);
+    // consume-ok must precede the first basic.deliver.
+    if (!a.nowait) this.send('basic.consume-ok', { consumerTag: tag });
+    q.addConsumer(c);
+  }
+
+  private cancel(tag: string, nowait: boolean): void {
+    const c = this.consumers.get(tag);
+    if (c !== undefined) {
+      this.consumers.delete(tag);
+      c.queue.removeConsumer(c);
+    }
+    // RabbitMQ answers cancel-ok even for an unknown tag.
+    if (!nowait) this.send('basic.cancel-ok', { consumerTag: tag });
+  }
+
+  consumerCancelledByQueue(c: ChannelConsumer): void {
+    if (this.consumers.get(c.tag) !== c) return;
+    this.consumers.delete(c.tag);
+    // Only clients that announced consumer_cancel_notify get basic.cancel (RabbitMQ consumer cancel notification).
+    if (this.connection.capabilities.consumerCancelNotify && !this.closing) {
+      this.send('basic.cancel', { consumerTag: c.tag, nowait: true });
+    }
+  }
+
+  /** Gives consumers a chance to take messages after credit, flow or socket space came back. */
+  kickConsumers(): void {
+    for (const c of this.consumers.values()) c.queue.dispatch();
+  }
+
+  deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
+    const tag = this.nextDeliveryTag++;
+    if (!c.noAck && !c.browse) {
+      this.unacked.set(tag, { tag, queue, entry, consumer: c });
+      c.unacked++;
+    }
+    const conn = this.connection;
+    writeDelivery(conn.out, this.id, conn.frameMax, c.tag, tag, entry.redelivered, entry.message);
+    conn.wrote();
+  }
+
+  // ---- get / ack / nack / recover -----------------------------------------
+
+  private get(a: MethodArgs['basic.get']): void {
+    const q = this.vhost.queue(this.queueName(a.queue), this.connection);
+    const entry = q.get(a.noAck);
+    if (entry === undefined) {
+      this.send('basic.get-empty', {});
+      return;
+    }
+    const tag = this.nextDeliveryTag++;
+    if (!a.noAck) this.unacked.set(tag, { tag, queue: q, entry, consumer: undefined });
+    const m = entry.message;
+    this.send('basic.get-ok', {
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: m.exchange,
+      routingKey: m.routingKey,
+      messageCount: q.messageCount,
+    });
+    writeContent(this.connection.out, this.id, this.connection.frameMax, m);
+    this.connection.wrote();
+  }
+
+  /** Removes and returns the unacked entries named by (tag, multiple), or throws 406 for an unknown tag. */
+  private take(tag: number, multiple: boolean): Unacked[] {
+    const out: Unacked[] = [];
+    if (multiple) {
+      // delivery-tag 0 with multiple=true means "everything so far" (AMQP 0-9-1 basic.ack).
+      if (tag !== 0 && !this.unacked.has(tag) && tag >= this.nextDeliveryTag) {
+        throw preconditionFailed(`unknown delivery tag ${tag}`);
+      }
+      for (const [t, u] of this.unacked) {
+        if (tag !== 0 && t > tag) break;
+        out.push(u);
+        this.unacked.delete(t);
+      }
+      if (out.length === 0 && tag !== 0) throw preconditionFailed(`unknown delivery tag ${tag}`);
+    } else {
+      const u = this.unacked.get(tag);
+      if (u === undefined) throw preconditionFailed(`unknown delivery tag ${tag}`);
+      this.unacked.delete(tag);
+      out.push(u);
+    }
+    for (const u of out) if (u.consumer) u.consumer.unacked--;
+    return out;
+  }
+
+  private ack(tag: number, multiple: boolean): void {
+    const items = this.take(tag, multiple);
+    if (this.txMode) {
+      this.txAcks.push({ kind: 'ack', items });
+      return;
+    }
+    for (const u of items) u.queue.ack(u.entry);
+    this.kickConsumers();
+  }
+
+  private nack(tag: number, multiple: boolean, requeue: boolean): void {
+    const items = this.take(tag, multiple);
+    if (this.txMode) {
+      this.txAcks.push({ kind: requeue ? 'requeue' : 'reject', items });
+      return;
+    }
+    settle(items, requeue ? 'requeue' : 'reject');
+    this.kickConsumers();
+  }
+
+  private recover(): void {
+    const items = [...this.unacked.values()];
+    this.unacked.clear();
+    for (const u of items) if (u.consumer) u.consumer.unacked--;
+    settle(items, 'requeue');
+    this.kickConsumers();
+  }
+
+  // ---- publish ------------------------------------------------------------
+
+  private startPublish(a: MethodArgs['basic.publish']): void {
+    // RabbitMQ 3.x does not implement immediate delivery.
+    if (a.immediate) throw notImplemented('immediate=true');
+    const x = this.vhost.exchange(a.exchange);
+    if (x.internal) throw accessRefused(`cannot publish to internal ${describeExchange(x.name, this.vhost.name)}`);
+    this.pending = { exchange: a.exchange, routingKey: a.routingKey, mandatory: a.mandatory, chunks: [], received: 0 };
+    this.connection.published();
+  }
+
+  private finishPublish(): void {
+    const p = this.pending as PendingPublish;
+    const h = p.header as NonNullable<PendingPublish['header']>;
+    this.pending = undefined;
+    let body: Buffer;
+    if (p.chunks.length === 1) {
+      const c = p.chunks[0] as Buffer;
+      // Small bodies are copied so a queued message does not pin the socket's whole read chunk.
+      body = c.length < 64 * 1024 ? Buffer.from(c) : c;
+    } else {
+      body = p.chunks.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.chunks, p.received);
+    }
+    const exp = parseExpiration(h.properties.expiration);
+    if (exp instanceof Error) throw preconditionFailed(exp.message);
+    const message = new Message(p.exchange, p.routingKey, h.properties, h.payload, body, Date.now());
+    if (this.txMode) {
+      this.txPublishes.push({ message, mandatory: p.mandatory });
+      return;
+    }
+    const seq = this.confirmMode ? ++this.publishSeq : 0;
+    this.route(message, p.mandatory, seq);
+  }
+
+  /** Routes and enqueues; sends basic.return for unroutable mandatory messages and the publisher confirm. */
+  private route(message: Message, mandatory: boolean, seq: number): void {
+    const broker = this.connection.broker;
+    const vhost = this.vhost;
+    const x = vhost.exchanges.get(message.exchange);
+    const targets = new Set<Queue>();
+    if (x !== undefined) {
+      x.stats.publishIn++;
+      vhost.route(x, message.routingKey, message.properties.headers, targets);
+    }
+    broker.stats.publish++;
+    if (targets.size === 0) {
+      if (mandatory) this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+      if (seq) this.confirm(seq, true);
+      return;
+    }
+    const pending: Promise<void>[] | undefined = seq ? [] : undefined;
+    let rejected = false;
+    const now = message.publishedAt;
+    for (const q of targets) if (!q.enqueue(message, now, pending)) rejected = true;
+    if (x !== undefined) x.stats.publishOut++;
+    if (!seq) return;
+    if (pending !== undefined && pending.length > 0) {
+      this.confirmOutstanding++;
+      Promise.all(pending).then(
+        () => this.confirmLater(seq, !rejected),
+        () => this.confirmLater(seq, false),
+      );
+    } else {
+      this.confirm(seq, !rejected);
+    }
+  }
+
+  private basicReturn(message: Message, replyCode: number, replyText: string): void {
+    this.send('basic.return', {
+      replyCode,
+      replyText,
+      exchange: message.exchange,
+      routingKey: message.routingKey,
+    });
+    writeContent(this.connection.out, this.id, this.connection.frameMax, message);
+    this.connection.wrote();
+  }
+
+  /**
+   * Confirms are coalesced: consecutive acks go out as one basic.ack with
+   * multiple=true once per event-loop turn, as RabbitMQ batches them. A nack,
+   * or any confirm while store writes are outstanding, goes out on its own.
+   */
+  private confirm(seq: number, ok: boolean): void {
+    if (ok && this.confirmOutstanding === 0) {
+      this.confirmPendingAck = seq;
+      if (!this.confirmFlushScheduled) {
+        this.confirmFlushScheduled = true;
+        this.connection.beforeFlush(() => this.flushConfirms());
+      }
+      return;
+    }
+    this.flushConfirms();
+    this.send(ok ? 'basic.ack' : 'basic.nack', ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false });
+  }
+
+  private confirmLater(seq: number, ok: boolean): void {
+    this.confirmOutstanding--;
+    if (this.closing) return;
+    this.flushConfirms();
+    this.send(ok ? 'basic.ack' : 'basic.nack', ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false });
+  }
+
+  private flushConfirms(): void {
+    this.confirmFlushScheduled = false;
+    if (this.confirmPendingAck === 0 || this.closing) return;
+    const tag = this.confirmPendingAck;
+    this.confirmPendingAck = 0;
+    this.send('basic.ack', { deliveryTag: tag, multiple: true });
+  }
+
+  // ---- transactions -------------------------------------------------------
+
+  private commit(): void {
+    if (!this.txMode) throw preconditionFailed('channel is not transactional');
+    const publishes = this.txPublishes;
+    const acks = this.txAcks;
+    this.txPublishes = [];
+    this.txAcks = [];
+    for (const a of acks) settle(a.items, a.kind);
+    const pending: Promise<void>[] = [];
+    for (const p of publishes) {
+      const targets = new Set<Queue>();
+      const x = this.vhost.exchanges.get(p.message.exchange);
+      if (x !== undefined) this.vhost.route(x, p.message.routingKey, p.message.properties.headers, targets);
+      if (targets.size === 0 && p.mandatory) this.basicReturn(p.message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+      for (const q of targets) q.enqueue(p.message, Date.now(), pending);
+    }
+    this.kickConsumers();
+    // commit-ok only once persistent messages are safely stored.
+    if (pending.length === 0) this.send('tx.commit-ok', {});
+    else
+      Promise.all(pending).then(
+        () => {
+          if (!this.closing) this.send('tx.commit-ok', {});
+        },
+        () => this.connection.closeChannelWith(this, new ChannelError(ReplyCode.INTERNAL_ERROR, 'store write failed')),
+      );
+  }
+
+  private rollback(): void {
+    if (!this.txMode) throw preconditionFailed('channel is not transactional');
+    this.txPublishes = [];
+    // Acks taken inside the transaction go back to the unacknowledged set under their own tags.
+    const back = this.txAcks.flatMap((a) => a.items);
+    this.txAcks = [];
+    for (const u of back) if (u.consumer) u.consumer.unacked++;
+    // Keep the map in tag order: multiple-acks scan it in order.
+    this.unacked = new Map([...this.unacked.values(), ...back].sort((a, b) => a.tag - b.tag).map((u) => [u.tag, u]));
+    this.send('tx.rollback-ok', {});
+  }
+
+  // ---- output / lifecycle -------------------------------------------------
+
+  send<N extends keyof MethodArgs>(name: N, args: Partial<MethodArgs[N]>): void {
+    this.connection.sendMethod(this.id, name, args);
+  }
+
+  /** Releases everything the channel holds: consumers are removed, unacked messages requeued (redelivered). */
+  cleanup(): void {
+    this.closing = true;
+    this.pending = undefined;
+    for (const c of this.consumers.values()) c.queue.removeConsumer(c);
+    this.consumers.clear();
+    const items = [...this.unacked.values()];
+    this.unacked.clear();
+    for (const a of this.txAcks) items.push(...a.items);
+    this.txAcks = [];
+    settle(items, 'requeue');
+  }
+
+  /** Errors inside handlers pass through here so they carry the failing method's ids. */
+  static attribute(err: AnyAmqpError, m: Method): AnyAmqpError {
+    return err.at(m.classId, m.methodId);
+  }
+}
+
+function settle(items: Unacked[], how: 'ack' | 'reject' | 'requeue'): void {
+  for (const u of items) {
+    if (how === 'ack') u.queue.ack(u.entry);
+    else if (how === 'reject') u.queue.reject(u.entry);
+    else u.queue.requeue(u.entry);
+  }
+}
+
+import { ConnectionError } from './errors.js';
+
+function channelErrorConn(detail: string): ConnectionError {
+  return new ConnectionError(ReplyCode.CHANNEL_ERROR, detail);
+}
+
+function commandInvalidConn(detail: string): ConnectionError {
+  return new ConnectionError(ReplyCode.COMMAND_INVALID, detail);
+}

@@ -1,0 +1,593 @@
+/**
+ * One client socket: the AMQP handshake (protocol header, start/start-ok,
+ * tune/tune-ok, open), heartbeats, the channel table, error → close mapping,
+ * batched output with socket backpressure, and connection.blocked.
+ * Mirrors rabbit_reader's responsibilities.
+ */
+import type { Socket } from 'node:net';
+import {
+  checkProtocolHeader,
+  decodeFieldTable,
+  decodeMethod,
+  encodeMethodFrame,
+  type FieldTable,
+  FrameReader,
+  FrameType,
+  HEARTBEAT_FRAME,
+  type Method,
+  type MethodArgs,
+  PROTOCOL_HEADER,
+  ProtocolError,
+  ReplyCode,
+  isHardError,
+} from '../protocol/index.js';
+import type { BrokerCore } from './broker-core.js';
+import { Channel } from './channel.js';
+import {
+  type AnyAmqpError,
+  ChannelError,
+  ConnectionError,
+  channelError,
+  commandInvalid,
+  internalError,
+  notAllowed,
+  unexpectedFrame,
+  truncateShortString,
+} from './errors.js';
+import { OutputBuffer } from './output-buffer.js';
+import type { VHost } from './vhost.js';
+
+type State = 'header' | 'start' | 'tune' | 'open-wait' | 'open' | 'closing' | 'closed';
+
+export interface ClientCapabilities {
+  consumerCancelNotify: boolean;
+  connectionBlocked: boolean;
+  authenticationFailureClose: boolean;
+}
+
+/** Output beyond this, not yet taken by the socket, makes consumers on this connection wait. */
+const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** Output beyond this stops reading from the client until the socket drains. */
+const OUTPUT_HARD_LIMIT = 16 * 1024 * 1024;
+
+let connectionCounter = 0;
+
+export class Connection {
+  readonly id = ++connectionCounter;
+  readonly name: string;
+  readonly connectedAt = Date.now();
+  readonly out = new OutputBuffer();
+  readonly channels = new Map<number, Channel>();
+  state: State = 'header';
+  vhost!: VHost;
+  user = '';
+  clientProperties: FieldTable = {};
+  capabilities: ClientCapabilities = {
+    consumerCancelNotify: false,
+    connectionBlocked: false,
+    authenticationFailureClose: false,
+  };
+  frameMax: number;
+  channelMax: number;
+  heartbeat: number;
+  /** Set while the memory alarm has this publishing connection paused. */
+  blockedByAlarm = false;
+  private blockedNotified = false;
+  private readonly reader: FrameReader;
+  private headerBytes: Buffer = Buffer.alloc(0);
+  private flushScheduled = false;
+  private socketBlocked = false;
+  private starved = false;
+  private readonly beforeFlushHooks: (() => void)[] = [];
+  private lastRecv = Date.now();
+  private lastSent = Date.now();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+  private publishedThisRead = false;
+  readonly stats = { recvOct: 0, sendOct: 0, recvCnt: 0, sendCnt: 0 };
+
+  constructor(
+    readonly broker: BrokerCore,
+    readonly socket: Socket,
+  ) {
+    const o = broker.options;
+    this.frameMax = o.frameMax;
+    this.channelMax = o.channelMax;
+    this.heartbeat = o.heartbeat;
+    // Until tune-ok the server's own frame_max bounds what the client may send.
+    this.reader = new FrameReader(o.frameMax);
+    this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => this.socket.destroy());
+    socket.on('close', () => this.onSocketClosed());
+    // A client that never completes the handshake is dropped (RabbitMQ handshake_timeout, 10 s).
+    this.handshakeTimer = setTimeout(() => {
+      if (this.state !== 'open') this.socket.destroy();
+    }, o.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
+  }
+
+  /** Whether consumers may write more deliveries now. */
+  get writable(): boolean {
+    if (this.socketBlocked || this.out.size >= OUTPUT_HIGH_WATER) {
+      this.starved = true;
+      return false;
+    }
+    return true;
+  }
+
+  // ---- input --------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.lastRecv = Date.now();
+    this.stats.recvOct += chunk.length;
+    if (this.state === 'closed') return;
+    if (this.state === 'header') {
+      chunk = this.readProtocolHeader(chunk);
+      if (this.state === 'header' || chunk.length === 0) return;
+    }
+    this.reader.push(chunk);
+    try {
+      for (;;) {
+        const f = this.reader.next();
+        if (f === undefined) break;
+        this.stats.recvCnt++;
+        this.handleFrame(f.type, f.channel, f.payload);
+        if ((this.state as State) === 'closed') return;
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+    if (this.publishedThisRead) {
+      this.publishedThisRead = false;
+      if (this.broker.alarmActive && !this.blockedByAlarm) {
+        // RabbitMQ blocks a connection that publishes while an alarm is in effect: stop reading its socket.
+        this.blockedByAlarm = true;
+        this.socket.pause();
+      }
+    }
+  }
+
+  private readProtocolHeader(chunk: Buffer): Buffer {
+    this.headerBytes = Buffer.concat([this.headerBytes, chunk]);
+    const verdict = checkProtocolHeader(this.headerBytes);
+    if (verdict === 'incomplete') return Buffer.alloc(0);
+    if (verdict === 'bad') {
+      // AMQP 0-9-1 §4.2.2: answer with the protocol header we support and close.
+      this.state = 'closed';
+      this.socket.end(PROTOCOL_HEADER);
+      return Buffer.alloc(0);
+    }
+    const rest = this.headerBytes.subarray(8);
+    this.headerBytes = Buffer.alloc(0);
+    this.state = 'start';
+    this.sendStart();
+    return rest;
+  }
+
+  private handleFrame(type: number, channel: number, payload: Buffer): void {
+    if (this.state === 'closing') {
+      // After sending connection.close only close/close-ok matter (AMQP 0-9-1 §4.2.6).
+      if (type === FrameType.METHOD && channel === 0) {
+        const m = decodeMethod(payload);
+        if (m.name === 'connection.close-ok' || m.name === 'connection.close') {
+          if (m.name === 'connection.close') this.sendMethod(0, 'connection.close-ok', {});
+          this.terminate();
+        }
+      }
+      return;
+    }
+    switch (type) {
+      case FrameType.METHOD: {
+        const m = decodeMethod(payload);
+        if (channel === 0) this.handleConnectionMethod(m);
+        else this.handleChannelMethod(channel, m);
+        return;
+      }
+      case FrameType.HEADER:
+      case FrameType.BODY: {
+        if (channel === 0) throw unexpectedFrame(`content frame on channel 0`);
+        const ch = this.channels.get(channel);
+        if (ch === undefined) throw channelError(`expected 'channel.open'`);
+        if (ch.closing) return;
+        try {
+          if (type === FrameType.HEADER) ch.handleHeader(payload);
+          else ch.handleBody(payload);
+        } catch (e) {
+          if (e instanceof ChannelError) this.closeChannelWith(ch, e.at(60, 40));
+          else throw e;
+        }
+        return;
+      }
+      case FrameType.HEARTBEAT:
+        if (channel !== 0) throw unexpectedFrame('heartbeat frame on non-zero channel');
+        return;
+      default:
+        throw unexpectedFrame(`unknown frame type ${type}`);
+    }
+  }
+
+  private handleChannelMethod(id: number, m: Method): void {
+    if (this.state !== 'open') throw channelError(`unexpected method ${m.name} before connection.open`);
+    const ch = this.channels.get(id);
+    if (ch === undefined) {
+      if (m.name !== 'channel.open') throw channelError(`expected 'channel.open'`);
+      if (id > this.channelMax) {
+        throw notAllowed(`channel number ${id} exceeds the negotiated channel_max (${this.channelMax})`);
+      }
+      const c = new Channel(this, id);
+      this.channels.set(id, c);
+      this.sendMethod(id, 'channel.open-ok', {});
+      return;
+    }
+    if (ch.closing) {
+      // Discard everything on a closing channel until its close-ok (AMQP 0-9-1 §4.2.6).
+      if (m.name === 'channel.close-ok') this.channels.delete(id);
+      else if (m.name === 'channel.close') {
+        this.sendMethod(id, 'channel.close-ok', {});
+        this.channels.delete(id);
+      }
+      return;
+    }
+    if (m.name === 'channel.close') {
+      ch.cleanup();
+      this.channels.delete(id);
+      this.sendMethod(id, 'channel.close-ok', {});
+      return;
+    }
+    if (m.name === 'channel.close-ok') return;
+    try {
+      ch.handleMethod(m);
+    } catch (e) {
+      if (e instanceof ChannelError) this.closeChannelWith(ch, e.at(m.classId, m.methodId));
+      else if (e instanceof ConnectionError) throw e.at(m.classId, m.methodId);
+      else if (e instanceof ProtocolError) throw e;
+      else throw internalFrom(e, m);
+    }
+  }
+
+  // ---- handshake ----------------------------------------------------------
+
+  private sendStart(): void {
+    const mechanisms = this.broker.options.auth ? 'PLAIN AMQPLAIN' : 'PLAIN AMQPLAIN ANONYMOUS';
+    this.sendMethod(0, 'connection.start', {
+      versionMajor: 0,
+      versionMinor: 9,
+      serverProperties: this.broker.serverProperties(),
+      mechanisms: Buffer.from(mechanisms),
+      locales: Buffer.from('en_US'),
+    });
+  }
+
+  private handleConnectionMethod(m: Method): void {
+    switch (m.name) {
+      case 'connection.start-ok':
+        if (this.state !== 'start') break;
+        return this.startOk(m.args);
+      case 'connection.tune-ok':
+        if (this.state !== 'tune') break;
+        return this.tuneOk(m.args);
+      case 'connection.open':
+        if (this.state !== 'open-wait') break;
+        return this.open(m.args);
+      case 'connection.close':
+        this.sendMethod(0, 'connection.close-ok', {});
+        this.terminate();
+        return;
+      case 'connection.close-ok':
+        this.terminate();
+        return;
+      case 'connection.update-secret':
+        if (this.state !== 'open') break;
+        this.sendMethod(0, 'connection.update-secret-ok', {});
+        return;
+      default:
+        break;
+    }
+    throw commandInvalid(`unexpected method ${m.name} on channel 0 in state ${this.state}`).at(m.classId, m.methodId);
+  }
+
+  private startOk(a: MethodArgs['connection.start-ok']): void {
+    this.clientProperties = a.clientProperties;
+    const caps = a.clientProperties['capabilities'];
+    if (caps && typeof caps === 'object' && !Array.isArray(caps)) {
+      const c = caps as FieldTable;
+      this.capabilities = {
+        consumerCancelNotify: c['consumer_cancel_notify'] === true,
+        connectionBlocked: c['connection.blocked'] === true,
+        authenticationFailureClose: c['authentication_failure_close'] === true,
+      };
+    }
+    const user = this.authenticate(a.mechanism, a.response);
+    if (user === undefined) {
+      const text = `ACCESS_REFUSED - Login was refused using authentication mechanism ${a.mechanism}. For details see the broker logfile.`;
+      this.broker.log('warn', `authentication failed for ${this.name} using ${a.mechanism}`);
+      if (this.capabilities.authenticationFailureClose) {
+        this.sendMethod(0, 'connection.close', { replyCode: ReplyCode.ACCESS_REFUSED, replyText: text, classId: 10, methodId: 11 });
+        this.flush();
+      }
+      this.state = 'closed';
+      this.socket.end();
+      return;
+    }
+    this.user = user;
+    this.state = 'tune';
+    this.sendMethod(0, 'connection.tune', {
+      channelMax: this.broker.options.channelMax,
+      frameMax: this.broker.options.frameMax,
+      heartbeat: this.broker.options.heartbeat,
+    });
+  }
+
+  private authenticate(mechanism: string, response: Buffer): string | undefined {
+    let user: string | undefined;
+    let pass: string | undefined;
+    if (mechanism === 'PLAIN') {
+      // RFC 4616: [authzid] NUL authcid NUL passwd
+      const parts = response.toString('utf8').split('\0');
+      if (parts.length !== 3) return undefined;
+      user = parts[1];
+      pass = parts[2];
+    } else if (mechanism === 'AMQPLAIN') {
+      // A field table without its length prefix, holding LOGIN and PASSWORD (RabbitMQ's AMQPLAIN).
+      try {
+        const prefixed = Buffer.alloc(4 + response.length);
+        prefixed.writeUInt32BE(response.length, 0);
+        response.copy(prefixed, 4);
+        const t = decodeFieldTable(prefixed, 0).value;
+        user = typeof t['LOGIN'] === 'string' ? t['LOGIN'] : undefined;
+        pass = typeof t['PASSWORD'] === 'string' ? t['PASSWORD'] : undefined;
+      } catch {
+        return undefined;
+      }
+    } else if (mechanism === 'ANONYMOUS' && !this.broker.options.auth) {
+      return 'anonymous';
+    } else {
+      throw commandInvalid(`unknown authentication mechanism '${mechanism}'`).at(10, 11);
+    }
+    if (user === undefined || pass === undefined) return undefined;
+    return this.broker.checkCredentials(user, pass, this.socket.remoteAddress) ? user : undefined;
+  }
+
+  private tuneOk(a: MethodArgs['connection.tune-ok']): void {
+    const o = this.broker.options;
+    // rabbit_reader validates the client's tune-ok the same way.
+    if (a.frameMax !== 0 && a.frameMax < 4096) {
+      throw notAllowed(`frame_max=${a.frameMax} < 4096 min size`).at(10, 31);
+    }
+    if (a.frameMax > o.frameMax) throw notAllowed(`frame_max=${a.frameMax} > ${o.frameMax} max size`).at(10, 31);
+    if (a.channelMax > o.channelMax) {
+      throw notAllowed(`channel_max=${a.channelMax} > ${o.channelMax} max size`).at(10, 31);
+    }
+    this.frameMax = a.frameMax === 0 ? o.frameMax : a.frameMax;
+    this.channelMax = a.channelMax === 0 ? o.channelMax : a.channelMax;
+    this.heartbeat = a.heartbeat;
+    this.reader.maxFrameSize = this.frameMax;
+    this.state = 'open-wait';
+    this.startHeartbeats();
+  }
+
+  private open(a: MethodArgs['connection.open']): void {
+    const vhost = this.broker.vhosts.get(a.virtualHost);
+    if (vhost === undefined) {
+      throw notAllowed(`vhost ${a.virtualHost} not found`).at(10, 40);
+    }
+    this.vhost = vhost;
+    this.state = 'open';
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.sendMethod(0, 'connection.open-ok', {});
+    if (this.broker.alarmActive) this.notifyBlocked(true);
+  }
+
+  private startHeartbeats(): void {
+    if (this.heartbeat === 0) return;
+    const intervalMs = this.heartbeat * 1000;
+    this.heartbeatTimer = setInterval(
+      () => {
+        const now = Date.now();
+        // A peer silent for two intervals is dead (AMQP 0-9-1 §4.2.7); RabbitMQ drops the socket.
+        if (now - this.lastRecv >= 2 * intervalMs) {
+          this.broker.log('warn', `missed heartbeats from client ${this.name}, timeout: ${this.heartbeat}s`);
+          this.socket.destroy();
+          return;
+        }
+        if (now - this.lastSent >= intervalMs / 2) {
+          this.out.append(HEARTBEAT_FRAME);
+          this.scheduleFlush();
+        }
+      },
+      Math.max(250, intervalMs / 2),
+    );
+    this.heartbeatTimer.unref();
+  }
+
+  // ---- errors and closing -------------------------------------------------
+
+  private fail(e: unknown): void {
+    let err: AnyAmqpError;
+    if (e instanceof ConnectionError) err = e;
+    else if (e instanceof ProtocolError) {
+      err = new ConnectionError(e.code, stripName(e.message), e.classId, e.methodId);
+    } else if (e instanceof ChannelError) {
+      err = new ConnectionError(e.code, stripName(e.message), e.classId, e.methodId);
+    } else {
+      this.broker.log('error', `internal error on ${this.name}: ${(e as Error)?.stack ?? e}`);
+      err = internalError(String((e as Error)?.message ?? e));
+    }
+    this.closeWith(err);
+  }
+
+  /** connection.close with the error's code; frames are discarded until close-ok. */
+  closeWith(err: { code: number; replyText: string; classId: number; methodId: number }): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.sendMethod(0, 'connection.close', {
+      replyCode: err.code,
+      replyText: truncateShortString(err.replyText),
+      classId: err.classId,
+      methodId: err.methodId,
+    });
+    this.state = 'closing';
+    this.releaseChannels();
+    this.closeTimer = setTimeout(() => this.terminate(), 3000);
+    this.closeTimer.unref();
+  }
+
+  closeChannelWith(ch: Channel, err: AnyAmqpError): void {
+    if (isHardError(err.code)) {
+      this.closeWith(err);
+      return;
+    }
+    if (ch.closing) return;
+    ch.cleanup();
+    this.sendMethod(ch.id, 'channel.close', {
+      replyCode: err.code,
+      replyText: err.replyText,
+      classId: err.classId,
+      methodId: err.methodId,
+    });
+  }
+
+  private releaseChannels(): void {
+    for (const ch of this.channels.values()) ch.cleanup();
+  }
+
+  /** Flushes what is queued and closes the socket. */
+  private terminate(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.flush();
+    this.socket.end();
+    this.cleanup();
+  }
+
+  private onSocketClosed(): void {
+    this.state = 'closed';
+    this.cleanup();
+  }
+
+  private cleaned = false;
+  private cleanup(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    for (const t of [this.heartbeatTimer, this.handshakeTimer, this.closeTimer]) if (t) clearTimeout(t);
+    this.releaseChannels();
+    this.channels.clear();
+    // Exclusive queues die with their connection (AMQP 0-9-1 queue.declare exclusive).
+    if (this.vhost) this.vhost.dropExclusive(this);
+    this.broker.connectionClosed(this);
+  }
+
+  // ---- output -------------------------------------------------------------
+
+  sendMethod<N extends keyof MethodArgs>(channel: number, name: N, args: Partial<MethodArgs[N]>): void {
+    if (this.state === 'closed') return;
+    // Generated encoders fill spec defaults for omitted arguments.
+    this.out.append(encodeMethodFrame(channel, name, args as never));
+    this.wrote();
+  }
+
+  /** Called after anything is written into `out`. */
+  wrote(): void {
+    this.stats.sendCnt++;
+    this.scheduleFlush();
+  }
+
+  /** Runs `fn` just before the next flush (confirm coalescing). */
+  beforeFlush(fn: () => void): void {
+    this.beforeFlushHooks.push(fn);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => this.flush());
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.beforeFlushHooks.length > 0) {
+      const hooks = this.beforeFlushHooks.splice(0);
+      for (const h of hooks) h();
+    }
+    const chunks = this.out.take();
+    if (chunks.length === 0 || this.socket.destroyed) return;
+    this.lastSent = Date.now();
+    let ok = true;
+    if (chunks.length === 1) ok = this.socket.write(chunks[0] as Buffer);
+    else {
+      this.socket.cork();
+      for (const c of chunks) ok = this.socket.write(c);
+      this.socket.uncork();
+    }
+    for (const c of chunks) this.stats.sendOct += c.length;
+    if (!ok) {
+      this.socketBlocked = true;
+      if (this.socket.writableLength > OUTPUT_HARD_LIMIT) this.socket.pause();
+    } else if (this.starved) {
+      this.starved = false;
+      setImmediate(() => this.kickConsumers());
+    }
+  }
+
+  private onDrain(): void {
+    this.socketBlocked = false;
+    if (!this.blockedByAlarm && this.state !== 'closed') this.socket.resume();
+    if (this.starved) {
+      this.starved = false;
+      this.kickConsumers();
+    }
+  }
+
+  private kickConsumers(): void {
+    if (this.state !== 'open') return;
+    for (const ch of this.channels.values()) if (!ch.closing) ch.kickConsumers();
+  }
+
+  /** A basic.publish arrived; under a memory alarm the connection stops being read. */
+  published(): void {
+    this.publishedThisRead = true;
+  }
+
+  /** Memory alarm set or cleared (connection.blocked / unblocked to clients that support them). */
+  notifyBlocked(blocked: boolean): void {
+    if (blocked) {
+      if (this.capabilities.connectionBlocked && !this.blockedNotified && this.state === 'open') {
+        this.blockedNotified = true;
+        this.sendMethod(0, 'connection.blocked', { reason: 'low on memory' });
+      }
+      return;
+    }
+    if (this.blockedNotified) {
+      this.blockedNotified = false;
+      this.sendMethod(0, 'connection.unblocked', {});
+    }
+    if (this.blockedByAlarm) {
+      this.blockedByAlarm = false;
+      if (!this.socketBlocked) this.socket.resume();
+    }
+  }
+
+  /** Closes the connection as the broker shuts down (320 CONNECTION_FORCED). */
+  forceClose(reason: string): void {
+    if (this.state === 'open' || this.state === 'open-wait' || this.state === 'tune' || this.state === 'start') {
+      this.closeWith(new ConnectionError(ReplyCode.CONNECTION_FORCED, reason));
+      this.flush();
+    }
+    this.state = 'closed';
+    this.socket.end();
+    this.cleanup();
+  }
+}
+
+function stripName(message: string): string {
+  const i = message.indexOf(' - ');
+  return i >= 0 && /^[A-Z_]+$/.test(message.slice(0, i)) ? message.slice(i + 3) : message;
+}
+
+function internalFrom(e: unknown, m: Method): ConnectionError {
+  return internalError(`${(e as Error)?.message ?? String(e)}`).at(m.classId, m.methodId);
+}

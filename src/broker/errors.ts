@@ -1,0 +1,79 @@
+/**
+ * AMQP errors raised inside the broker. Handlers throw these; the connection
+ * turns a `ChannelError` into channel.close and a `ConnectionError` into
+ * connection.close, as RabbitMQ's rabbit_channel/rabbit_reader do with soft
+ * and hard errors (AMQP 0-9-1 §1.2, reply-code classes).
+ *
+ * Reply texts follow RabbitMQ's shape, "NOT_FOUND - no queue 'q' in vhost '/'",
+ * because clients and users grep for them.
+ */
+import { ReplyCode, ReplyText } from '../protocol/index.js';
+
+export type ReplyCodeValue = (typeof ReplyCode)[keyof typeof ReplyCode];
+
+abstract class AmqpError extends Error {
+  readonly replyText: string;
+  constructor(
+    readonly code: number,
+    detail: string,
+    readonly classId = 0,
+    readonly methodId = 0,
+  ) {
+    const text = `${ReplyText[code as keyof typeof ReplyText] ?? 'ERROR'} - ${detail}`;
+    super(text);
+    // AMQP short strings hold at most 255 bytes; RabbitMQ truncates long texts too.
+    this.replyText = truncateShortString(text);
+  }
+  /** The same error, attributed to the method that caused it. */
+  abstract at(classId: number, methodId: number): AmqpError;
+}
+
+/** A soft error: closes only the channel (reply codes 3xx/4xx). */
+export class ChannelError extends AmqpError {
+  override name = 'ChannelError';
+  at(classId: number, methodId: number): ChannelError {
+    if (this.classId !== 0) return this;
+    return new ChannelError(this.code, stripPrefix(this.message), classId, methodId);
+  }
+}
+
+/** A hard error: closes the whole connection (reply codes 5xx, 320, 402). */
+export class ConnectionError extends AmqpError {
+  override name = 'ConnectionError';
+  at(classId: number, methodId: number): ConnectionError {
+    if (this.classId !== 0) return this;
+    return new ConnectionError(this.code, stripPrefix(this.message), classId, methodId);
+  }
+}
+
+export type AnyAmqpError = ChannelError | ConnectionError;
+
+function stripPrefix(message: string): string {
+  const i = message.indexOf(' - ');
+  return i >= 0 ? message.slice(i + 3) : message;
+}
+
+export function truncateShortString(s: string): string {
+  if (Buffer.byteLength(s) <= 255) return s;
+  let out = s.slice(0, 255);
+  while (Buffer.byteLength(out) > 255) out = out.slice(0, -1);
+  return out;
+}
+
+// Constructors named for the reply code, like LavinMQ's send_not_found helpers.
+export const notFound = (detail: string) => new ChannelError(ReplyCode.NOT_FOUND, detail);
+export const accessRefused = (detail: string) => new ChannelError(ReplyCode.ACCESS_REFUSED, detail);
+export const resourceLocked = (detail: string) => new ChannelError(ReplyCode.RESOURCE_LOCKED, detail);
+export const preconditionFailed = (detail: string) => new ChannelError(ReplyCode.PRECONDITION_FAILED, detail);
+export const frameError = (detail: string) => new ConnectionError(ReplyCode.FRAME_ERROR, detail);
+export const syntaxError = (detail: string) => new ConnectionError(ReplyCode.SYNTAX_ERROR, detail);
+export const commandInvalid = (detail: string) => new ConnectionError(ReplyCode.COMMAND_INVALID, detail);
+export const channelError = (detail: string) => new ConnectionError(ReplyCode.CHANNEL_ERROR, detail);
+export const unexpectedFrame = (detail: string) => new ConnectionError(ReplyCode.UNEXPECTED_FRAME, detail);
+export const notAllowed = (detail: string) => new ConnectionError(ReplyCode.NOT_ALLOWED, detail);
+export const notImplemented = (detail: string) => new ConnectionError(ReplyCode.NOT_IMPLEMENTED, detail);
+export const internalError = (detail: string) => new ConnectionError(ReplyCode.INTERNAL_ERROR, detail);
+
+/** RabbitMQ quotes resource names as `queue 'q' in vhost '/'`. */
+export const describeQueue = (name: string, vhost: string) => `queue '${name}' in vhost '${vhost}'`;
+export const describeExchange = (name: string, vhost: string) => `exchange '${name}' in vhost '${vhost}'`;

@@ -1,0 +1,56 @@
+/** Settings of the bundled broker. Defaults are RabbitMQ 3.10's where RabbitMQ has one. */
+export type LogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug' | 'trace';
+
+export interface BrokerOptions {
+  /** AMQP port; 0 picks a free one. Default 5672. */
+  port: number;
+  /** Interfaces to listen on. Default loopback only: 127.0.0.1 and ::1 (when the host has IPv6). */
+  host: string | string[];
+  /** Check credentials (PLAIN/AMQPLAIN). With false any user/password is accepted and ANONYMOUS is offered. */
+  auth: boolean;
+  /** Users and passwords. Default guest/guest, which (as in RabbitMQ) may connect only over loopback. */
+  users: Record<string, string>;
+  /** Virtual hosts created at start. Default ['/']. */
+  vhosts: string[];
+  /** frame_max offered in connection.tune. RabbitMQ default 131072. */
+  frameMax: number;
+  /** channel_max offered in connection.tune. RabbitMQ default 2047. */
+  channelMax: number;
+  /** Heartbeat (seconds) offered in connection.tune. RabbitMQ default 60. */
+  heartbeat: number;
+  /** Largest message body accepted; larger is refused before the body is read. RabbitMQ default 128 MiB. */
+  maxMessageSize: number;
+  /** A client that has not opened its connection by then is dropped. RabbitMQ default 10 s. */
+  handshakeTimeoutMs: number;
+  /**
+   * Memory high-water mark: a fraction (≤ 1) of total RAM, or an absolute byte
+   * count (> 1). Above it publishers are blocked, as by RabbitMQ's memory
+   * alarm (default 0.4 of RAM).
+   */
+  memoryHighWatermark: number;
+  /** Minimum level logged. Default 'notice'. */
+  logLevel: LogLevel;
+  /** Where log lines go. Default: stderr. */
+  logger: (level: LogLevel, message: string) => void;
+  /** Data directory for durable state; undefined keeps everything in memory. */
+  dataDir: string | undefined;
+}
+
+export const DEFAULT_OPTIONS: BrokerOptions = {
+  port: 5672,
+  host: ['127.0.0.1', '::1'],
+  auth: true,
+  users: { guest: 'guest' },
+  vhosts: ['/'],
+  frameMax: 131072,
+  channelMax: 2047,
+  heartbeat: 60,
+  maxMessageSize: 128 * 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
+  memoryHighWatermark: 0.4,
+  logLevel: 'notice',
+  logger: (level, message) => process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`),
+  dataDir: undefined,
+};
+
+export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'notice', 'info', 'debug', 'trace'];

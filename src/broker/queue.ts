@@ -1,0 +1,414 @@
+/**
+ * A classic queue: ready messages, consumers, and the lifecycle rules of
+ * RabbitMQ 3.10 (exclusive, auto-delete, x-expires, TTL, max-length with
+ * overflow, dead-lettering, priorities, single active consumer).
+ *
+ * Delivery is event-driven: `dispatch()` runs after anything that may let a
+ * message move (enqueue, new consumer, credit returned, socket drained) and
+ * stops as soon as no consumer can take more, so a slow consumer holds the
+ * backlog in the queue rather than in a socket buffer.
+ */
+import type { FieldTable } from '../protocol/index.js';
+import type { Consumer } from './consumer.js';
+import type { Message } from './message.js';
+import { FifoList, type MessageList, PriorityList } from './message-list.js';
+import type { QueueSettings } from './queue-args.js';
+import type { QueueEntry } from './queue-entry.js';
+import type { MessageStore } from './store/message-store.js';
+
+export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen';
+
+/** What a queue needs from its virtual host. */
+export interface QueueHost {
+  readonly name: string;
+  readonly store: MessageStore;
+  /** Republish `entry.message` to the queue's dead-letter exchange (entry already removed). */
+  deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void;
+  /** auto-delete (last consumer gone) or x-expires (unused for the period) fired. */
+  queueUnused(queue: Queue): void;
+  /** A message's bytes became held by a first queue, or released by its last one. */
+  accountBytes(delta: number): void;
+}
+
+export interface QueueStats {
+  publish: number;
+  deliver: number;
+  deliverNoAck: number;
+  get: number;
+  getNoAck: number;
+  ack: number;
+  redeliver: number;
+}
+
+export class Queue {
+  readonly ready: MessageList;
+  private readonly consumers: Consumer[] = [];
+  private readonly browsers: Consumer[] = [];
+  private rr = 0;
+  private seq = 0;
+  /** Entries handed out and not yet acknowledged, rejected or requeued. */
+  unacked = 0;
+  deleted = false;
+  private hadConsumer = false;
+  private dispatching = false;
+  private dispatchAgain = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryAt = Number.POSITIVE_INFINITY;
+  private unusedTimer: NodeJS.Timeout | undefined;
+  readonly stats: QueueStats = { publish: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, ack: 0, redeliver: 0 };
+
+  constructor(
+    readonly host: QueueHost,
+    readonly name: string,
+    readonly durable: boolean,
+    /** The connection that owns an exclusive queue (compared by identity), or undefined. */
+    readonly exclusiveOwner: object | undefined,
+    readonly autoDelete: boolean,
+    readonly args: FieldTable,
+    readonly settings: QueueSettings,
+  ) {
+    this.ready = settings.maxPriority === undefined ? new FifoList() : new PriorityList(settings.maxPriority);
+    this.touch();
+  }
+
+  get messageCount(): number {
+    return this.ready.length;
+  }
+
+  get consumerCount(): number {
+    return this.consumers.length + this.browsers.length;
+  }
+
+  get allConsumers(): readonly Consumer[] {
+    return [...this.consumers, ...this.browsers];
+  }
+
+  /** The consumer that may receive messages when single-active-consumer is on. */
+  get activeConsumer(): Consumer | undefined {
+    return this.settings.singleActiveConsumer ? this.consumers[0] : undefined;
+  }
+
+  /**
+   * Takes a routed message. Returns false when refused by `x-overflow:
+   * reject-publish` (the publisher is nacked). A persistent message on a
+   * durable queue pushes the store's promise onto `pending`.
+   */
+  enqueue(message: Message, now: number, pending: Promise<void>[] | undefined): boolean {
+    const s = this.settings;
+    if (s.overflow !== 'drop-head' && this.wouldOverflow(message.bodySize)) {
+      if (s.overflow === 'reject-publish-dlx') this.host.deadLetter(this, message, 'maxlen');
+      return false;
+    }
+    const entry = this.makeEntry(message, now);
+    this.hold(message);
+    if (this.durable && message.persistent) {
+      const p = this.host.store.enqueue(this, entry);
+      if (p && pending) pending.push(p);
+    }
+    this.stats.publish++;
+    this.ready.push(entry);
+    this.dispatch();
+    // RabbitMQ delivers to a waiting consumer first and then drops from the head (rabbit_amqqueue_process:deliver_or_enqueue).
+    if (s.overflow === 'drop-head') this.dropHeadWhileOver();
+    return true;
+  }
+
+  private makeEntry(message: Message, now: number): QueueEntry {
+    let expiresAt = Number.POSITIVE_INFINITY;
+    const qttl = this.settings.messageTtl;
+    if (qttl !== undefined) expiresAt = now + qttl;
+    const mttl = message.expirationMs;
+    if (mttl !== undefined && now + mttl < expiresAt) expiresAt = now + mttl;
+    let priority = 0;
+    const max = this.settings.maxPriority;
+    if (max !== undefined) priority = Math.min(message.properties.priority ?? 0, max);
+    return { message, seq: ++this.seq, expiresAt, priority, redelivered: false, deliveries: 0 };
+  }
+
+  private wouldOverflow(extraBytes: number): boolean {
+    const { maxLength, maxLengthBytes } = this.settings;
+    if (maxLength !== undefined && this.ready.length >= maxLength) return true;
+    if (maxLengthBytes !== undefined && this.ready.bytes + extraBytes > maxLengthBytes) return true;
+    return false;
+  }
+
+  private dropHeadWhileOver(): void {
+    const { maxLength, maxLengthBytes } = this.settings;
+    while (
+      (maxLength !== undefined && this.ready.length > maxLength) ||
+      (maxLengthBytes !== undefined && this.ready.bytes > maxLengthBytes && this.ready.length > 0)
+    ) {
+      const head = this.ready.shift() as QueueEntry;
+      this.discard(head, 'maxlen');
+    }
+  }
+
+  /** Runs delivery until no consumer can take more. Re-entrant calls are folded into the running one. */
+  dispatch(): void {
+    if (this.deleted) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        this.dispatchOnce();
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private dispatchOnce(): void {
+    const now = Date.now();
+    if (this.consumers.length > 0) {
+      while (this.ready.length > 0) {
+        const c = this.nextConsumer();
+        if (c === undefined) break;
+        const entry = this.ready.shift() as QueueEntry;
+        if (entry.expiresAt <= now) {
+          this.discard(entry, 'expired');
+          continue;
+        }
+        this.deliverTo(c, entry);
+      }
+    }
+    for (const b of this.browsers) this.feedBrowser(b);
+    this.expireHead(now);
+  }
+
+  private deliverTo(c: Consumer, entry: QueueEntry): void {
+    entry.deliveries++;
+    if (entry.redelivered) this.stats.redeliver++;
+    if (c.noAck) {
+      this.stats.deliverNoAck++;
+      c.deliver(this, entry);
+      this.settle(entry);
+    } else {
+      this.stats.deliver++;
+      this.unacked++;
+      if (this.durable && entry.message.persistent) this.host.store.delivered(this, entry);
+      c.deliver(this, entry);
+    }
+  }
+
+  private feedBrowser(b: Consumer): void {
+    if (!b.canTake()) return;
+    for (const entry of this.ready) {
+      if (entry.seq <= b.browseCursor) continue;
+      b.browseCursor = entry.seq;
+      b.deliver(this, entry);
+      if (!b.canTake()) return;
+    }
+  }
+
+  /** Round robin among the highest-priority consumers that have credit (RabbitMQ consumer priorities). */
+  private nextConsumer(): Consumer | undefined {
+    const cs = this.consumers;
+    if (this.settings.singleActiveConsumer) {
+      const active = cs[0];
+      return active?.canTake() ? active : undefined;
+    }
+    const n = cs.length;
+    const top = (cs[0] as Consumer).priority;
+    let best: Consumer | undefined;
+    let bestIdx = 0;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.rr + i) % n;
+      const c = cs[idx] as Consumer;
+      if (!c.canTake()) continue;
+      if (best === undefined || c.priority > best.priority) {
+        best = c;
+        bestIdx = idx;
+        if (c.priority === top) break;
+      }
+    }
+    if (best !== undefined) this.rr = bestIdx + 1;
+    return best;
+  }
+
+  /** basic.get: takes the next live message, or undefined. */
+  get(noAck: boolean): QueueEntry | undefined {
+    this.touch();
+    const now = Date.now();
+    for (;;) {
+      const entry = this.ready.shift();
+      if (entry === undefined) return undefined;
+      if (entry.expiresAt <= now) {
+        this.discard(entry, 'expired');
+        continue;
+      }
+      entry.deliveries++;
+      if (entry.redelivered) this.stats.redeliver++;
+      if (noAck) {
+        this.stats.getNoAck++;
+        this.settle(entry);
+      } else {
+        this.stats.get++;
+        this.unacked++;
+        if (this.durable && entry.message.persistent) this.host.store.delivered(this, entry);
+      }
+      this.expireHead(now);
+      return entry;
+    }
+  }
+
+  /** An unacknowledged entry was acknowledged. */
+  ack(entry: QueueEntry): void {
+    this.unacked--;
+    this.stats.ack++;
+    this.settle(entry);
+  }
+
+  /** An unacknowledged entry goes back to its place (nack/reject with requeue, channel closed, basic.recover). */
+  requeue(entry: QueueEntry): void {
+    this.unacked--;
+    if (this.deleted) {
+      this.settle(entry);
+      return;
+    }
+    entry.redelivered = true;
+    this.ready.requeue(entry);
+    this.dispatch();
+  }
+
+  /** nack/reject without requeue: dead-lettered when configured, else dropped. */
+  reject(entry: QueueEntry): void {
+    this.unacked--;
+    if (this.deleted) {
+      this.settle(entry);
+      return;
+    }
+    this.discard(entry, 'rejected');
+  }
+
+  /** Removes an entry for good, dead-lettering it when the queue has a dead-letter exchange. */
+  private discard(entry: QueueEntry, reason: DeadLetterReason): void {
+    this.settle(entry);
+    // The dead-lettered copy is a new Message (new x-death headers) sharing the body buffer.
+    if (this.settings.deadLetterExchange !== undefined) this.host.deadLetter(this, entry.message, reason);
+  }
+
+  private settle(entry: QueueEntry): void {
+    if (this.durable && entry.message.persistent) this.host.store.remove(this, entry);
+    this.release(entry.message);
+  }
+
+  private hold(message: Message): void {
+    if (message.refs++ === 0) this.host.accountBytes(message.bodySize);
+  }
+
+  private release(message: Message): void {
+    if (--message.refs === 0) this.host.accountBytes(-message.bodySize);
+  }
+
+  private expireHead(now: number): void {
+    for (;;) {
+      const head = this.ready.peek();
+      if (head === undefined || head.expiresAt > now) break;
+      this.ready.shift();
+      this.discard(head, 'expired');
+    }
+    this.armExpiry();
+  }
+
+  /** One timer per queue for the head's expiry, never one per message. */
+  private armExpiry(): void {
+    const head = this.ready.peek();
+    const at = head?.expiresAt ?? Number.POSITIVE_INFINITY;
+    if (at === this.expiryAt) return;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    this.expiryAt = at;
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        this.expiryAt = Number.POSITIVE_INFINITY;
+        this.expireHead(Date.now());
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.expiryTimer.unref();
+  }
+
+  addConsumer(c: Consumer): void {
+    this.hadConsumer = true;
+    this.clearUnusedTimer();
+    if (c.browse) {
+      this.browsers.push(c);
+    } else {
+      // Stable insertion by descending priority keeps round robin fair within a priority.
+      let i = this.consumers.length;
+      while (i > 0 && (this.consumers[i - 1] as Consumer).priority < c.priority) i--;
+      this.consumers.splice(i, 0, c);
+    }
+    this.dispatch();
+  }
+
+  removeConsumer(c: Consumer): void {
+    const list = c.browse ? this.browsers : this.consumers;
+    const i = list.indexOf(c);
+    if (i < 0) return;
+    list.splice(i, 1);
+    if (this.consumerCount === 0) {
+      // auto-delete: deleted when its last consumer goes, if it ever had one (AMQP 0-9-1 queue.declare).
+      if (this.autoDelete && this.hadConsumer) {
+        this.host.queueUnused(this);
+        return;
+      }
+      this.touch();
+    } else if (i === 0 && this.settings.singleActiveConsumer) {
+      this.dispatch();
+    }
+  }
+
+  /**
+   * Marks the queue as used: restarts the x-expires countdown, which runs only
+   * while the queue has no consumers (RabbitMQ: unused = no consumers, no
+   * basic.get, no redeclare).
+   */
+  touch(): void {
+    const ms = this.settings.expires;
+    if (ms === undefined || this.deleted) return;
+    this.clearUnusedTimer();
+    if (this.consumerCount > 0) return;
+    this.unusedTimer = setTimeout(() => this.host.queueUnused(this), ms);
+    this.unusedTimer.unref();
+  }
+
+  private clearUnusedTimer(): void {
+    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    this.unusedTimer = undefined;
+  }
+
+  /** queue.purge: drops the ready messages (not the unacknowledged ones) and returns how many. */
+  purge(): number {
+    const entries = this.ready.clear();
+    for (const e of entries) this.settle(e);
+    this.armExpiry();
+    return entries.length;
+  }
+
+  /** Deletes the queue: consumers are cancelled, ready messages dropped. Returns the ready count. */
+  delete(): number {
+    if (this.deleted) return 0;
+    const count = this.ready.length;
+    this.purge();
+    this.deleted = true;
+    this.clearUnusedTimer();
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const all = [...this.consumers, ...this.browsers];
+    this.consumers.length = 0;
+    this.browsers.length = 0;
+    for (const c of all) c.cancelledByQueue(this);
+    if (this.durable) this.host.store.queueDeleted(this);
+    return count;
+  }
+
+  get vhost(): string {
+    return this.host.name;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * `qpidd`: runs the bundled broker. Options follow Qpid's qpidd where they
+ * exist (--port, --interface, --data-dir, --no-data-dir, --auth, --log-enable)
+ * and RabbitMQ's settings where Qpid has none.
+ */
+import yargs from 'yargs';
+import { Broker } from '../broker/broker.js';
+import { LOG_LEVELS, type LogLevel } from '../broker/options.js';
+
+export interface QpiddIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const defaultIo: QpiddIo = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+};
+
+/** Qpid writes levels as `info+` (this level and above); both forms are accepted. */
+export function parseLogLevel(s: string): LogLevel {
+  const level = s.replace(/\+$/, '').replace(/^warning$/, 'warn') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new Error(`invalid --log-enable level '${s}' (one of ${LOG_LEVELS.join(', ')})`);
+  return level;
+}
+
+export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Broker | number> {
+  const parser = yargs(argv)
+    .scriptName('qpidd')
+    .usage('$0 [options]\n\nRuns the bundled AMQP 0-9-1 broker (RabbitMQ-compatible).')
+    .option('port', { alias: 'p', type: 'number', default: 5672, describe: 'AMQP port (0 picks a free port)' })
+    .option('interface', {
+      alias: 'host',
+      type: 'string',
+      array: true,
+      describe: 'interface(s) to listen on [default: 127.0.0.1 and ::1; use 0.0.0.0 / :: for all]',
+    })
+    .option('data-dir', { type: 'string', describe: 'directory for durable state (default ~/.qpidd)' })
+    .option('no-data-dir', { type: 'boolean', describe: 'keep everything in memory' })
+    .option('auth', { type: 'string', choices: ['yes', 'no'], default: 'yes', describe: 'check credentials' })
+    .option('log-enable', { type: 'string', default: 'notice+', describe: 'minimum log level: error, warn, notice, info, debug, trace (Qpid style "info+" accepted)' })
+    .option('max-message-size', { type: 'number', describe: 'largest accepted message body in bytes [default: 134217728]' })
+    .option('memory-high-watermark', { type: 'number', describe: 'block publishers above this fraction of RAM (≤1) or byte count [default: 0.4]' })
+    .option('heartbeat', { type: 'number', describe: 'heartbeat interval offered to clients, seconds [default: 60]' })
+    .example('$0', 'listen on 127.0.0.1:5672 and [::1]:5672')
+    .example('$0 --port 0 --no-data-dir', 'a throwaway broker on a free port')
+    .strict()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new Error(msg);
+    })
+    .version()
+    .help();
+
+  let args: Awaited<ReturnType<typeof parser.parse>>;
+  try {
+    args = await parser.parse();
+  } catch (e) {
+    io.stderr(`qpidd: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (args.help || args.version) return 0;
+
+  let logLevel: LogLevel;
+  try {
+    logLevel = parseLogLevel(args['log-enable']);
+  } catch (e) {
+    io.stderr(`qpidd: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const hosts = (args.interface as string[] | undefined)?.flatMap((h) => h.split(',')) ?? undefined;
+  if (args['data-dir'] && !args['no-data-dir']) {
+    io.stderr(`qpidd: note: durable storage is not available yet; ${args['data-dir']} is not used\n`);
+  }
+  let broker: Broker;
+  try {
+    broker = await Broker.start({
+      port: args.port,
+      host: hosts,
+      auth: args.auth === 'yes',
+      logLevel,
+      maxMessageSize: args['max-message-size'],
+      memoryHighWatermark: args['memory-high-watermark'],
+      heartbeat: args.heartbeat,
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    io.stderr(`qpidd: cannot listen on port ${args.port}: ${err.code ?? err.message}\n`);
+    return 1;
+  }
+  io.stdout(`qpidd listening on ${broker.url}\n`);
+  return broker;
+}
+
+/** Entry point used by bin/qpidd.js: runs until SIGINT/SIGTERM, then closes every connection (320) and exits 0. */
+export async function run(): Promise<void> {
+  const result = await main(process.argv.slice(2));
+  if (typeof result === 'number') {
+    process.exitCode = result;
+    return;
+  }
+  const broker = result;
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    broker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
