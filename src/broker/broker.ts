@@ -186,7 +186,7 @@ export class Broker implements BrokerCore {
   /** Closes every connection with 320 CONNECTION_FORCED and stops listening. */
   async stop(): Promise<void> {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
-    for (const c of [...this.connections]) c.forceClose('broker forced connection closure with reason \'shutdown\'');
+    for (const c of [...this.connections]) c.forceClose("broker forced connection closure with reason 'shutdown'");
     await this.closeServers();
     // Give sockets a moment to flush the close frame, then drop any stragglers.
     await new Promise((r) => setTimeout(r, 20));

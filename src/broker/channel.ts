@@ -18,8 +18,8 @@ import type { Consumer } from './consumer.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
 import {
   type AnyAmqpError,
-  ChannelError,
   accessRefused,
+  ChannelError,
   describeExchange,
   describeQueue,
   notAllowed,
@@ -29,9 +29,9 @@ import {
   unexpectedFrame,
 } from './errors.js';
 import { Message, parseExpiration } from './message.js';
+import type { Queue } from './queue.js';
 import { integerOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
-import type { Queue } from './queue.js';
 
 interface Unacked {
   readonly tag: number;
@@ -159,9 +159,12 @@ export class Channel {
 
   handleMethod(m: Method): void {
     if (this.pending !== undefined) {
+      // RabbitMQ attributes this to the basic.publish whose content was cut short.
       throw unexpectedFrame(
-        `expected content ${this.pending.header ? 'body' : 'header'} for class 60, got non content ${this.pending.header ? 'body' : 'header'} frame instead`,
-      );
+        this.pending.header
+          ? 'expected content body, got non content body frame instead'
+          : 'expected content header for class 60, got non content header frame instead',
+      ).at(60, 40);
     }
     switch (m.name) {
       case 'channel.open':
@@ -278,7 +281,8 @@ export class Channel {
       );
     }
     const h = decodeContentHeader(payload);
-    if (h.classId !== 60) throw unexpectedFrame(`expected content header for class 60, got one for class ${h.classId} instead`);
+    if (h.classId !== 60)
+      throw unexpectedFrame(`expected content header for class 60, got one for class ${h.classId} instead`);
     const max = this.connection.broker.options.maxMessageSize;
     if (h.bodySize > max) {
       // Refused before any body byte is read; RabbitMQ 3.10 answers 406 on the channel.
@@ -300,9 +304,10 @@ export class Channel {
       );
     }
     if (p.received + payload.length > p.header.bodySize) {
+      // RabbitMQ only notices at the next frame, with this same 505; we refuse at once.
       throw unexpectedFrame(
         `received body frame of ${payload.length} bytes with only ${p.header.bodySize - p.received} bytes of content left`,
-      );
+      ).at(60, 40);
     }
     p.chunks.push(payload);
     p.received += payload.length;
@@ -604,14 +609,20 @@ export class Channel {
       return;
     }
     this.flushConfirms();
-    this.send(ok ? 'basic.ack' : 'basic.nack', ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false });
+    this.send(
+      ok ? 'basic.ack' : 'basic.nack',
+      ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false },
+    );
   }
 
   private confirmLater(seq: number, ok: boolean): void {
     this.confirmOutstanding--;
     if (this.closing) return;
     this.flushConfirms();
-    this.send(ok ? 'basic.ack' : 'basic.nack', ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false });
+    this.send(
+      ok ? 'basic.ack' : 'basic.nack',
+      ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false },
+    );
   }
 
   private flushConfirms(): void {

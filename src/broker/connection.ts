@@ -14,12 +14,12 @@ import {
   FrameReader,
   FrameType,
   HEARTBEAT_FRAME,
+  isHardError,
   type Method,
   type MethodArgs,
   PROTOCOL_HEADER,
   ProtocolError,
   ReplyCode,
-  isHardError,
 } from '../protocol/index.js';
 import type { BrokerCore } from './broker-core.js';
 import { Channel } from './channel.js';
@@ -31,8 +31,8 @@ import {
   commandInvalid,
   internalError,
   notAllowed,
-  unexpectedFrame,
   truncateShortString,
+  unexpectedFrame,
 } from './errors.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { VHost } from './vhost.js';
@@ -214,9 +214,12 @@ export class Connection {
     if (this.state !== 'open') throw channelError(`unexpected method ${m.name} before connection.open`);
     const ch = this.channels.get(id);
     if (ch === undefined) {
-      if (m.name !== 'channel.open') throw channelError(`expected 'channel.open'`);
-      if (id > this.channelMax) {
-        throw notAllowed(`channel number ${id} exceeds the negotiated channel_max (${this.channelMax})`);
+      if (m.name !== 'channel.open') throw channelError(`expected 'channel.open'`).at(m.classId, m.methodId);
+      // RabbitMQ limits the number of open channels to channel_max, not the channel number.
+      if (this.channels.size >= this.channelMax) {
+        throw notAllowed(
+          `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`,
+        );
       }
       const c = new Channel(this, id);
       this.channels.set(id, c);
@@ -285,6 +288,10 @@ export class Connection {
         this.sendMethod(0, 'connection.update-secret-ok', {});
         return;
       default:
+        if (this.state === 'open') {
+          // rabbit_reader: a channel method on channel 0 once running is a channel error.
+          throw channelError('unexpected method in connection state running').at(m.classId, m.methodId);
+        }
         break;
     }
     throw commandInvalid(`unexpected method ${m.name} on channel 0 in state ${this.state}`).at(m.classId, m.methodId);
@@ -306,7 +313,13 @@ export class Connection {
       const text = `ACCESS_REFUSED - Login was refused using authentication mechanism ${a.mechanism}. For details see the broker logfile.`;
       this.broker.log('warn', `authentication failed for ${this.name} using ${a.mechanism}`);
       if (this.capabilities.authenticationFailureClose) {
-        this.sendMethod(0, 'connection.close', { replyCode: ReplyCode.ACCESS_REFUSED, replyText: text, classId: 10, methodId: 11 });
+        // RabbitMQ sends this close with class-id and method-id 0.
+        this.sendMethod(0, 'connection.close', {
+          replyCode: ReplyCode.ACCESS_REFUSED,
+          replyText: text,
+          classId: 0,
+          methodId: 0,
+        });
         this.flush();
       }
       this.state = 'closed';

@@ -5,8 +5,8 @@
  * global credit, channel.flow or its connection's socket say stop.
  */
 import type { FieldTable } from '../protocol/index.js';
-import type { QueueEntry } from './queue-entry.js';
 import type { Queue } from './queue.js';
+import type { QueueEntry } from './queue-entry.js';
 
 export interface Consumer {
   readonly tag: string;

@@ -70,7 +70,8 @@ export class FifoList implements MessageList {
   *[Symbol.iterator](): IterableIterator<QueueEntry> {
     let i = 0;
     for (const f of this.fresh) {
-      while (i < this.requeued.length && (this.requeued[i] as QueueEntry).seq < f.seq) yield this.requeued[i++] as QueueEntry;
+      while (i < this.requeued.length && (this.requeued[i] as QueueEntry).seq < f.seq)
+        yield this.requeued[i++] as QueueEntry;
       yield f;
     }
     while (i < this.requeued.length) yield this.requeued[i++] as QueueEntry;

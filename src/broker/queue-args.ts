@@ -65,7 +65,8 @@ export function parseQueueArgs(args: FieldTable, queue: string, vhost: string): 
     throw fail('x-overflow', `{invalid_overflow_value,${JSON.stringify(overflowArg)}}`);
   }
   const maxPriority = int('x-max-priority', 0);
-  if (maxPriority !== undefined && maxPriority > 255) throw fail('x-max-priority', `{value_too_large,${maxPriority},255}`);
+  if (maxPriority !== undefined && maxPriority > 255)
+    throw fail('x-max-priority', `{value_too_large,${maxPriority},255}`);
   const dlrk = str('x-dead-letter-routing-key');
   const dlx = str('x-dead-letter-exchange');
   // RabbitMQ refuses a dead-letter routing key without a dead-letter exchange.

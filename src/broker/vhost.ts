@@ -5,13 +5,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { encodeContentHeaderPayload, type FieldTable, type FieldValue, ReplyCode, Typed } from '../protocol/index.js';
-import { commandInvalid, describeExchange, describeQueue, accessRefused, notFound, preconditionFailed, resourceLocked } from './errors.js';
+import {
+  accessRefused,
+  commandInvalid,
+  describeExchange,
+  describeQueue,
+  notFound,
+  preconditionFailed,
+  resourceLocked,
+} from './errors.js';
 import { type BindingDestination, Exchange } from './exchange.js';
 import { isExchangeKind, validateBindingArgs } from './exchanges/create-router.js';
 import type { ExchangeKind } from './exchanges/router.js';
 import { Message } from './message.js';
-import { parseQueueArgs } from './queue-args.js';
 import { type DeadLetterReason, Queue, type QueueHost } from './queue.js';
+import { parseQueueArgs } from './queue-args.js';
 import type { MessageStore } from './store/message-store.js';
 
 export interface ExchangeDeclare {
@@ -372,7 +380,15 @@ const EQUIVALENT_QUEUE_ARGS = [
 ];
 
 function isTable(v: FieldValue): v is FieldTable {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Typed) && !Buffer.isBuffer(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Typed) &&
+    !Buffer.isBuffer(v) &&
+    !(v instanceof Uint8Array) &&
+    !(v instanceof Date)
+  );
 }
 
 function argRepr(v: FieldValue): string {

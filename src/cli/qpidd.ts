@@ -20,7 +20,8 @@ const defaultIo: QpiddIo = {
 /** Qpid writes levels as `info+` (this level and above); both forms are accepted. */
 export function parseLogLevel(s: string): LogLevel {
   const level = s.replace(/\+$/, '').replace(/^warning$/, 'warn') as LogLevel;
-  if (!LOG_LEVELS.includes(level)) throw new Error(`invalid --log-enable level '${s}' (one of ${LOG_LEVELS.join(', ')})`);
+  if (!LOG_LEVELS.includes(level))
+    throw new Error(`invalid --log-enable level '${s}' (one of ${LOG_LEVELS.join(', ')})`);
   return level;
 }
 
@@ -38,9 +39,19 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
     .option('data-dir', { type: 'string', describe: 'directory for durable state (default ~/.qpidd)' })
     .option('no-data-dir', { type: 'boolean', describe: 'keep everything in memory' })
     .option('auth', { type: 'string', choices: ['yes', 'no'], default: 'yes', describe: 'check credentials' })
-    .option('log-enable', { type: 'string', default: 'notice+', describe: 'minimum log level: error, warn, notice, info, debug, trace (Qpid style "info+" accepted)' })
-    .option('max-message-size', { type: 'number', describe: 'largest accepted message body in bytes [default: 134217728]' })
-    .option('memory-high-watermark', { type: 'number', describe: 'block publishers above this fraction of RAM (≤1) or byte count [default: 0.4]' })
+    .option('log-enable', {
+      type: 'string',
+      default: 'notice+',
+      describe: 'minimum log level: error, warn, notice, info, debug, trace (Qpid style "info+" accepted)',
+    })
+    .option('max-message-size', {
+      type: 'number',
+      describe: 'largest accepted message body in bytes [default: 134217728]',
+    })
+    .option('memory-high-watermark', {
+      type: 'number',
+      describe: 'block publishers above this fraction of RAM (≤1) or byte count [default: 0.4]',
+    })
     .option('heartbeat', { type: 'number', describe: 'heartbeat interval offered to clients, seconds [default: 60]' })
     .example('$0', 'listen on 127.0.0.1:5672 and [::1]:5672')
     .example('$0 --port 0 --no-data-dir', 'a throwaway broker on a free port')

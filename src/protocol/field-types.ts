@@ -21,7 +21,7 @@ export type FieldTag =
   | 'l' // int64
   | 'f' // float32
   | 'd' // float64
-  | 'D' // decimal: scale octet + int32
+  | 'D' // decimal: scale octet + 32-bit digits (RabbitMQ reads them unsigned)
   | 'S' // long string (bytes; decoded as UTF-8 text)
   | 'x' // byte array
   | 'T' // timestamp, uint64 seconds
@@ -71,8 +71,14 @@ export class Typed {
  * - number: an integer in int32 range → 'I', another safe integer → 'l', anything else → 'd';
  * - bigint → 'l'; Date → 'T' (whole seconds);
  * - array → 'A'; plain object → 'F'; Typed → its own tag.
- * Decoding: 'S' → string, 't' → boolean, 'I' → number, 'd' → number, 'V' → null,
- * 'x' → Buffer, 'T' → Date, 'F' → FieldTable, 'A' → FieldValue[]; every other tag → Typed.
+ * Decoding: 'S' → string, 't' → boolean, 'I' → number, 'V' → null, 'x' → Buffer,
+ * 'F' → FieldTable, 'A' → FieldValue[]; every other tag → Typed. Two exceptions keep
+ * decoding lossless: 'd' → number only when inference would pick 'd' again (not a
+ * safe integer), else Typed('double'); 'T' → Date, or Typed('timestamp', bigint)
+ * beyond the range of a Date. Limits: an 'S' that is not valid UTF-8 comes back
+ * with U+FFFD replacements, NaN payload bits are not preserved, and 'L' (which
+ * RabbitMQ also accepts) decodes as Typed('int64') and re-encodes as 'l', as in
+ * RabbitMQ.
  */
 export type FieldValue =
   | string

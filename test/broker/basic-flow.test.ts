@@ -33,8 +33,8 @@ describe('basic publish/consume with amqplib', () => {
     const q = await ch.assertQueue('', { exclusive: true });
     for (let i = 0; i < 3; i++) ch.sendToQueue(q.queue, Buffer.from(`m${i}`));
     const m1 = await ch.get(q.queue);
-    expect(m1 && m1.content.toString()).toBe('m0');
-    expect(m1 && m1.fields.messageCount).toBe(2);
+    expect(m1 ? m1.content.toString() : undefined).toBe('m0');
+    expect(m1 ? m1.fields.messageCount : undefined).toBe(2);
     if (m1) ch.ack(m1);
     await ch.purgeQueue(q.queue);
     expect(await ch.get(q.queue)).toBe(false);

@@ -1,0 +1,241 @@
+// Side-by-side benchmark: the bundled broker (qpidd) and RabbitMQ, same amqplib
+// client, same scenarios, one table of ratios. Run with `npm run bench`.
+//
+// Environment:
+//   BENCH_SCALE=1            multiplies every message/connection count (0.05 for a quick check)
+//   BENCH_SCENARIOS=a,b      only these scenario ids (see the table)
+//   BENCH_ONLY=bundled|rabbitmq   benchmark one broker only
+//   BENCH_TIME_LIMIT_MS=60000     wall-time bound of each scenario run (plus 15 s to drain)
+//   BENCH_BUNDLED_URL / BENCH_BUNDLED_PID   use a running broker instead of spawning bin/qpidd.js
+//   BENCH_QPIDD=path         spawn this script instead of bin/qpidd.js
+//   RABBITMQ_URL / RABBITMQ_PID   use a running RabbitMQ; otherwise the private node of
+//                                 scripts/rabbitmq-node.sh: reused if running, else started
+//                                 for the run and stopped at the end
+//
+// Output: the table on stdout and bench/results/latest.json. CPU µs/msg is the
+// broker process's utime+stime (/proc/PID/stat) over the measured span divided
+// by deliveries (connections for `connections`); /proc resolution is 1/CLK_TCK s.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuResolutionMicros, startBundled, startRabbitmq } from './brokers.mjs';
+import { connections, endToEnd, fanout, latency, topic, topicTopology } from './scenarios.mjs';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const scale = Number(process.env.BENCH_SCALE || 1);
+if (!(scale > 0)) throw new Error(`BENCH_SCALE must be a positive number, got ${process.env.BENCH_SCALE}`);
+const timeMs = Number(process.env.BENCH_TIME_LIMIT_MS || 60_000);
+const graceMs = 15_000;
+const only = process.env.BENCH_ONLY;
+const wanted = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+const n = (base, min = 100) => Math.max(min, Math.round(base * scale));
+
+const topology = topicTopology();
+const avgTopicFanout = topology.keys.reduce((s, k) => s + topology.fanout.get(k), 0) / topology.keys.length;
+
+/** higher: bigger is better (throughput); lower: smaller is better (latency). */
+const SCENARIOS = [
+  {
+    id: 'e2e-16B',
+    title: 'end-to-end 16 B (1 pub, 1 sub)',
+    better: 'higher',
+    run: endToEnd(16),
+    limits: { count: n(200_000), timeMs, graceMs },
+  },
+  {
+    id: 'e2e-1KiB',
+    title: 'end-to-end 1 KiB (1 pub, 1 sub)',
+    better: 'higher',
+    run: endToEnd(1024),
+    limits: { count: n(100_000), timeMs, graceMs },
+  },
+  {
+    id: 'fanout-10',
+    title: 'fanout to 10 queues (deliveries/s)',
+    better: 'higher',
+    run: fanout(10),
+    limits: { count: n(30_000), timeMs, graceMs },
+  },
+  {
+    id: 'topic-1000',
+    title: `topic, ${topology.bindings.length} bindings / ${topology.queueCount} queues (deliveries/s)`,
+    better: 'higher',
+    run: topic(topology),
+    limits: { count: n(20_000), timeMs, graceMs },
+  },
+  {
+    id: 'latency',
+    title: 'latency at 1000 msg/s',
+    better: 'lower',
+    run: latency(1000),
+    limits: {
+      count: 5000,
+      durationMs: Math.min(5000, Math.max(1000, 5000 * scale)),
+      timeMs: Math.min(timeMs, 20_000),
+      graceMs,
+    },
+  },
+  {
+    id: 'connections',
+    title: 'connection open+close (sequential)',
+    better: 'higher',
+    run: connections(),
+    limits: { count: n(500, 20), timeMs: Math.min(timeMs, 10_000), graceMs: 0 },
+  },
+].filter((s) => !wanted || wanted.includes(s.id));
+
+const brokers = [];
+let exitCode = 0;
+
+async function main() {
+  log(`scale ${scale}, per-scenario time limit ${timeMs} ms, topic avg fanout ${avgTopicFanout.toFixed(1)} queues`);
+  try {
+    if (only !== 'rabbitmq') brokers.push(await startBundled(repoRoot, log));
+    if (only !== 'bundled') brokers.push(await startRabbitmq(repoRoot, log));
+
+    const results = [];
+    for (const s of SCENARIOS) {
+      const row = { id: s.id, title: s.title, better: s.better, limits: s.limits };
+      for (const b of brokers) {
+        log(`${s.id} on ${b.kind} ...`);
+        // An unmeasured 10% pass first, so neither broker pays for the client's JIT warm-up.
+        const warm = await runGuarded({ ...s, limits: warmupLimits(s.limits) }, b);
+        if (warm.error) log(`${s.id} warm-up on ${b.kind}: ${warm.error}`);
+        row[b.kind] = await runGuarded(s, b);
+        const r = row[b.kind];
+        if (r.error || r.correct === false) exitCode = 1;
+        log(
+          `${s.id} on ${b.kind}: ${r.error ? `ERROR ${r.error}` : `${fmt(r.value)} ${r.unit}${r.timedOut ? ' (time limit hit)' : ''}; ${r.notes}`}`,
+        );
+        // Let the broker settle (queue deletions, GC) before the next run.
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+      results.push(row);
+    }
+    report(results);
+  } finally {
+    for (const b of brokers.reverse()) await b.stop().catch((err) => log(`stopping ${b.kind}: ${err.message}`));
+  }
+}
+
+function warmupLimits(limits) {
+  return {
+    ...limits,
+    count: Math.max(10, Math.ceil(limits.count / 10)),
+    durationMs: 500,
+    timeMs: Math.min(limits.timeMs, 10_000),
+  };
+}
+
+async function runGuarded(s, broker) {
+  const hardMs = s.limits.timeMs + s.limits.graceMs + 30_000;
+  let timer;
+  try {
+    const r = await Promise.race([
+      s.run(broker, s.limits),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no result within ${hardMs} ms`)), hardMs);
+      }),
+    ]);
+    const cpuUsPerMsg = r.cpuUs !== undefined && r.msgs > 0 ? r.cpuUs / r.msgs : undefined;
+    return { ...r, cpuUsPerMsg };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function fmt(v, digits) {
+  if (v === undefined || v === null || Number.isNaN(v)) return '-';
+  if (digits !== undefined) return v.toFixed(digits);
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (Math.abs(v) >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+const ratio = (a, b) => (a !== undefined && b !== undefined && b > 0 && !Number.isNaN(a) ? a / b : undefined);
+
+function report(results) {
+  const rows = [];
+  for (const r of results) {
+    const b = r.bundled ?? {};
+    const q = r.rabbitmq ?? {};
+    const mark = (x) => (x.timedOut ? '*' : '');
+    const metrics =
+      r.id === 'latency'
+        ? [
+            ['p50', b.extra?.p50, q.extra?.p50],
+            ['p99', b.extra?.p99, q.extra?.p99],
+          ]
+        : [['', b.value, q.value]];
+    for (const [suffix, bv, qv] of metrics) {
+      const unit = b.unit ?? q.unit ?? '';
+      rows.push([
+        suffix ? `${r.title} ${suffix}` : r.title,
+        `${unit} (${r.better})`,
+        b.error ? 'ERROR' : fmt(bv) + mark(b),
+        q.error ? 'ERROR' : fmt(qv) + mark(q),
+        fmt(ratio(bv, qv), 2),
+        fmt(b.cpuUsPerMsg),
+        fmt(q.cpuUsPerMsg),
+        fmt(ratio(b.cpuUsPerMsg, q.cpuUsPerMsg), 2),
+      ]);
+      Object.assign(r, suffix ? {} : { ratio: ratio(bv, qv) });
+      if (suffix) r[`ratio_${suffix}`] = ratio(bv, qv);
+    }
+    r.cpuRatio = ratio(b.cpuUsPerMsg, q.cpuUsPerMsg);
+  }
+  const header = [
+    'scenario',
+    'unit',
+    'bundled',
+    'RabbitMQ',
+    'bundled/RabbitMQ',
+    'CPU µs/msg bundled',
+    'CPU µs/msg RabbitMQ',
+    'CPU ratio',
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ');
+  console.log();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const row of rows) console.log(line(row));
+  console.log();
+  console.log(
+    `* = time limit hit (rate over what completed). CPU resolution ${fmt(cpuResolutionMicros)} µs per reading.`,
+  );
+
+  const out = {
+    date: new Date().toISOString(),
+    node: process.version,
+    host: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memBytes: totalmem() },
+    scale,
+    timeLimitMs: timeMs,
+    brokers: Object.fromEntries(brokers.map((b) => [b.kind, { url: b.url.replace(/\/\/[^@]*@/, '//'), pid: b.pid }])),
+    scenarios: results,
+  };
+  const file = join(repoRoot, 'bench', 'results', 'latest.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  log(`results written to ${file}`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, async () => {
+    log(`${sig}: stopping brokers`);
+    for (const b of brokers.reverse()) await b.stop().catch(() => {});
+    process.exit(130);
+  });
+}
+
+main().then(
+  () => process.exit(exitCode),
+  (err) => {
+    log(`failed: ${err instanceof Error ? err.stack : err}`);
+    process.exit(1);
+  },
+);
