@@ -4,6 +4,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import type { FieldTable } from '../protocol/index.js';
 import type { BrokerCore, BrokerStats } from './broker-core.js';
 import { Connection } from './connection.js';
@@ -162,17 +163,27 @@ export class Broker implements BrokerCore {
 
   // ---- memory alarm -------------------------------------------------------
 
+  /**
+   * The alarm measures what the queues hold (bodies, headers and a per-message
+   * estimate), not process RSS: in a garbage-collected process RSS does not
+   * fall promptly after memory is freed, which would keep publishers blocked
+   * long after a backlog drained. The V8 heap is watched too, so that a flood
+   * of small messages cannot exhaust it first.
+   */
   private accountBytes(delta: number): void {
     this.queuedBytes += delta;
     if (!this.alarm && this.queuedBytes > this.watermarkBytes) this.setAlarm(true);
     else if (this.alarm && delta < 0) this.checkMemory();
   }
 
-  /** RSS is the honest measure; queued bytes react at once between samples. */
   private checkMemory(): void {
-    const used = Math.max(this.queuedBytes, process.memoryUsage.rss());
-    if (!this.alarm && used > this.watermarkBytes) this.setAlarm(true);
-    else if (this.alarm && used < this.watermarkBytes * 0.9) this.setAlarm(false);
+    const heap = getHeapStatistics();
+    const heapHigh = heap.used_heap_size > heap.heap_size_limit * 0.8;
+    const over = this.queuedBytes > this.watermarkBytes || heapHigh;
+    // Clear only well below the mark, so publishers are not flipped on and off per message.
+    const clear = this.queuedBytes < this.watermarkBytes * 0.9 && heap.used_heap_size < heap.heap_size_limit * 0.7;
+    if (!this.alarm && over) this.setAlarm(true);
+    else if (this.alarm && clear) this.setAlarm(false);
   }
 
   private setAlarm(on: boolean): void {
@@ -186,11 +197,13 @@ export class Broker implements BrokerCore {
   /** Closes every connection with 320 CONNECTION_FORCED and stops listening. */
   async stop(): Promise<void> {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
+    const closing = this.closeServers();
     for (const c of [...this.connections]) c.forceClose("broker forced connection closure with reason 'shutdown'");
-    await this.closeServers();
-    // Give sockets a moment to flush the close frame, then drop any stragglers.
-    await new Promise((r) => setTimeout(r, 20));
+    // Give sockets a moment to flush the close frame, then drop stragglers so close() can finish.
+    const deadline = Date.now() + 500;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const s of this.sockets) s.destroy();
+    await closing;
     await this.store.close();
   }
 

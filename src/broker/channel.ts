@@ -469,15 +469,14 @@ export class Channel {
     const out: Unacked[] = [];
     if (multiple) {
       // delivery-tag 0 with multiple=true means "everything so far" (AMQP 0-9-1 basic.ack).
-      if (tag !== 0 && !this.unacked.has(tag) && tag >= this.nextDeliveryTag) {
-        throw preconditionFailed(`unknown delivery tag ${tag}`);
-      }
+      // Otherwise the named tag itself must still be unacknowledged, even when older ones are:
+      // RabbitMQ's collect_acks walks up to that exact tag and fails the whole ack if it is absent.
+      if (tag !== 0 && !this.unacked.has(tag)) throw preconditionFailed(`unknown delivery tag ${tag}`);
       for (const [t, u] of this.unacked) {
         if (tag !== 0 && t > tag) break;
         out.push(u);
         this.unacked.delete(t);
       }
-      if (out.length === 0 && tag !== 0) throw preconditionFailed(`unknown delivery tag ${tag}`);
     } else {
       const u = this.unacked.get(tag);
       if (u === undefined) throw preconditionFailed(`unknown delivery tag ${tag}`);
@@ -609,20 +608,24 @@ export class Channel {
       return;
     }
     this.flushConfirms();
-    this.send(
-      ok ? 'basic.ack' : 'basic.nack',
-      ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false },
-    );
+    this.sendConfirm(seq, ok);
+  }
+
+  /**
+   * One basic.ack or basic.nack for `seq`. RabbitMQ's nack leaves `requeue`
+   * at the spec default, true (rabbit_channel send_nacks), and clients may
+   * look at it, so ours says the same.
+   */
+  private sendConfirm(seq: number, ok: boolean): void {
+    if (ok) this.send('basic.ack', { deliveryTag: seq, multiple: false });
+    else this.send('basic.nack', { deliveryTag: seq, multiple: false, requeue: true });
   }
 
   private confirmLater(seq: number, ok: boolean): void {
     this.confirmOutstanding--;
     if (this.closing) return;
     this.flushConfirms();
-    this.send(
-      ok ? 'basic.ack' : 'basic.nack',
-      ok ? { deliveryTag: seq, multiple: false } : { deliveryTag: seq, multiple: false, requeue: false },
-    );
+    this.sendConfirm(seq, ok);
   }
 
   private flushConfirms(): void {

@@ -23,9 +23,9 @@ export interface BrokerOptions {
   /** A client that has not opened its connection by then is dropped. RabbitMQ default 10 s. */
   handshakeTimeoutMs: number;
   /**
-   * Memory high-water mark: a fraction (≤ 1) of total RAM, or an absolute byte
-   * count (> 1). Above it publishers are blocked, as by RabbitMQ's memory
-   * alarm (default 0.4 of RAM).
+   * Memory high-water mark for queued messages: a fraction (≤ 1) of total RAM,
+   * or an absolute byte count (> 1). Above it publishers are blocked, as by
+   * RabbitMQ's memory alarm (default 0.4 of RAM); they resume below 90% of it.
    */
   memoryHighWatermark: number;
   /** Minimum level logged. Default 'notice'. */

@@ -297,11 +297,11 @@ export class Queue {
   }
 
   private hold(message: Message): void {
-    if (message.refs++ === 0) this.host.accountBytes(message.bodySize);
+    if (message.refs++ === 0) this.host.accountBytes(message.footprint);
   }
 
   private release(message: Message): void {
-    if (--message.refs === 0) this.host.accountBytes(-message.bodySize);
+    if (--message.refs === 0) this.host.accountBytes(-message.footprint);
   }
 
   private expireHead(now: number): void {
