@@ -278,7 +278,7 @@ export class Connection {
         return this.open(m.args);
       case 'connection.close':
         this.sendMethod(0, 'connection.close-ok', {});
-        this.terminate();
+        this.awaitClientHangup();
         return;
       case 'connection.close-ok':
         this.terminate();
@@ -474,6 +474,20 @@ export class Connection {
     this.flush();
     this.socket.end();
     this.cleanup();
+  }
+
+  /**
+   * After close-ok to a client's close, RabbitMQ leaves the TCP close to the
+   * client; we do the same, and drop the socket only if the client lingers.
+   */
+  private awaitClientHangup(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.flush();
+    this.cleanup();
+    const t = setTimeout(() => this.socket.destroy(), 10_000);
+    t.unref();
+    this.socket.once('close', () => clearTimeout(t));
   }
 
   private onSocketClosed(): void {
