@@ -8,6 +8,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { FieldTable } from '../protocol/index.js';
 import type { BrokerCore, BrokerStats } from './broker-core.js';
 import { Connection } from './connection.js';
+import { ManagementServer } from './management/server.js';
 import { type BrokerOptions, DEFAULT_OPTIONS, LOG_LEVELS, type LogLevel } from './options.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { MessageStore } from './store/message-store.js';
@@ -33,6 +34,7 @@ export class Broker implements BrokerCore {
   private memoryTimer: NodeJS.Timeout | undefined;
   private alarm = false;
   private readonly watermarkBytes: number;
+  private mgmt: ManagementServer | undefined;
 
   private constructor(options: Partial<BrokerOptions>) {
     this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
@@ -61,6 +63,18 @@ export class Broker implements BrokerCore {
   get url(): string {
     const h = this.boundHost.includes(':') ? `[${this.boundHost}]` : this.boundHost;
     return `amqp://${h}:${this.boundPort}`;
+  }
+
+  /** Port of the management HTTP API, or undefined when it is off (options.mgmtPort). */
+  get mgmtPort(): number | undefined {
+    return this.mgmt?.port;
+  }
+
+  /** http:// URL of the management API on the first listener, or undefined when it is off. */
+  get mgmtUrl(): string | undefined {
+    if (this.mgmt === undefined) return undefined;
+    const h = this.boundHost.includes(':') ? `[${this.boundHost}]` : this.boundHost;
+    return `http://${h}:${this.mgmt.port}`;
   }
 
   get alarmActive(): boolean {
@@ -108,6 +122,16 @@ export class Broker implements BrokerCore {
         this.boundHost = addr.address;
       }
       this.servers.push(server);
+    }
+    if (this.options.mgmtPort !== undefined) {
+      const mgmt = new ManagementServer(this);
+      try {
+        await mgmt.listen(hosts, this.options.mgmtPort);
+      } catch (e) {
+        await this.closeServers();
+        throw e;
+      }
+      this.mgmt = mgmt;
     }
     this.memoryTimer = setInterval(() => this.checkMemory(), 1000);
     this.memoryTimer.unref();
@@ -197,7 +221,7 @@ export class Broker implements BrokerCore {
   /** Closes every connection with 320 CONNECTION_FORCED and stops listening. */
   async stop(): Promise<void> {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
-    const closing = this.closeServers();
+    const closing = Promise.all([this.closeServers(), this.mgmt?.close()]);
     for (const c of [...this.connections]) c.forceClose("broker forced connection closure with reason 'shutdown'");
     // Give sockets a moment to flush the close frame, then drop stragglers so close() can finish.
     const deadline = Date.now() + 500;

@@ -30,7 +30,7 @@ import {
 } from './errors.js';
 import { Message, parseExpiration } from './message.js';
 import type { Queue } from './queue.js';
-import { integerOf } from './queue-args.js';
+import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
 
 interface Unacked {
@@ -53,6 +53,8 @@ interface PendingPublish {
 interface TxPublish {
   readonly message: Message;
   readonly mandatory: boolean;
+  /** Queues chosen when it was published: RabbitMQ routes a tx publish at once and only delivers at commit. */
+  readonly targets: Set<Queue>;
 }
 
 type TxAck = { kind: 'ack' | 'reject' | 'requeue'; items: Unacked[] };
@@ -105,6 +107,8 @@ export class Channel {
   private consumerPrefetch = 0;
   /** basic.qos global=true: a limit shared by all consumers on the channel. */
   globalPrefetch = 0;
+  /** Consumer deliveries holding prefetch credit (see globalUnacked). */
+  private creditUsed = 0;
   private lastQueue: string | undefined;
   // Publisher confirms.
   private confirmMode = false;
@@ -146,8 +150,13 @@ export class Channel {
     return this.txMode;
   }
 
+  /**
+   * Unacked consumer deliveries, the count global prefetch limits. As in
+   * rabbit_limiter, basic.get messages never count, and an ack inside a
+   * transaction frees its credit only at commit.
+   */
   globalUnacked(): number {
-    return this.unacked.size;
+    return this.creditUsed;
   }
 
   /** True while a publish awaits its content header or body frames. */
@@ -176,24 +185,34 @@ export class Channel {
       case 'exchange.declare':
         return this.exchangeDeclare(m.args);
       case 'exchange.delete':
-        this.vhost.deleteExchange(m.args.exchange, m.args.ifUnused);
+        this.vhost.deleteExchange(stripCrLf(m.args.exchange), m.args.ifUnused);
         if (!m.args.nowait) this.send('exchange.delete-ok', {});
         return;
       case 'exchange.bind':
-        this.vhost.bindExchange(m.args.destination, m.args.source, m.args.routingKey, m.args.arguments);
+        this.vhost.bindExchange(
+          stripCrLf(m.args.destination),
+          stripCrLf(m.args.source),
+          m.args.routingKey,
+          m.args.arguments,
+        );
         if (!m.args.nowait) this.send('exchange.bind-ok', {});
         return;
       case 'exchange.unbind':
-        this.vhost.unbindExchange(m.args.destination, m.args.source, m.args.routingKey, m.args.arguments);
+        this.vhost.unbindExchange(
+          stripCrLf(m.args.destination),
+          stripCrLf(m.args.source),
+          m.args.routingKey,
+          m.args.arguments,
+        );
         if (!m.args.nowait) this.send('exchange.unbind-ok', {});
         return;
       case 'queue.declare':
         return this.queueDeclare(m.args);
       case 'queue.bind':
         this.vhost.bindQueue(
-          this.queueName(m.args.queue),
-          m.args.exchange,
-          m.args.routingKey,
+          this.queueName(stripCrLf(m.args.queue)),
+          stripCrLf(m.args.exchange),
+          this.bindingKey(stripCrLf(m.args.queue), m.args.routingKey),
           m.args.arguments,
           this.connection,
         );
@@ -201,9 +220,9 @@ export class Channel {
         return;
       case 'queue.unbind':
         this.vhost.unbindQueue(
-          this.queueName(m.args.queue),
-          m.args.exchange,
-          m.args.routingKey,
+          this.queueName(stripCrLf(m.args.queue)),
+          stripCrLf(m.args.exchange),
+          this.bindingKey(stripCrLf(m.args.queue), m.args.routingKey),
           m.args.arguments,
           this.connection,
         );
@@ -217,7 +236,7 @@ export class Channel {
       }
       case 'queue.delete': {
         const messageCount = this.vhost.deleteQueue(
-          this.queueName(m.args.queue),
+          this.queueName(stripCrLf(m.args.queue)),
           m.args.ifUnused,
           m.args.ifEmpty,
           this.connection,
@@ -318,7 +337,7 @@ export class Channel {
 
   private exchangeDeclare(a: MethodArgs['exchange.declare']): void {
     this.vhost.declareExchange({
-      name: a.exchange,
+      name: stripCrLf(a.exchange),
       type: a.type,
       passive: a.passive,
       durable: a.durable,
@@ -332,7 +351,8 @@ export class Channel {
   private queueDeclare(a: MethodArgs['queue.declare']): void {
     const q = this.vhost.declareQueue(
       {
-        name: a.passive ? this.queueName(a.queue) : a.queue,
+        // A passive declare does not expand "" to the last queue: RabbitMQ answers 404 "no queue ''".
+        name: stripCrLf(a.queue),
         passive: a.passive,
         durable: a.durable,
         exclusive: a.exclusive,
@@ -345,6 +365,11 @@ export class Channel {
     if (!a.nowait) {
       this.send('queue.declare-ok', { queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
     }
+  }
+
+  /** With both the queue name and the routing key empty, bind/unbind use the last queue's name as the key (rabbit_channel expand_routing_key_shortcut). */
+  private bindingKey(queue: string, routingKey: string): string {
+    return queue === '' && routingKey === '' && this.lastQueue !== undefined ? this.lastQueue : routingKey;
   }
 
   /** An empty queue name means the channel's last declared queue (AMQP 0-9-1 §1.7.2.1). */
@@ -371,22 +396,30 @@ export class Channel {
   }
 
   private consume(a: MethodArgs['basic.consume']): void {
+    // rabbit_channel checks a reused tag before it even looks the queue up (530 wins over 404).
+    if (a.consumerTag !== '' && this.consumers.has(a.consumerTag)) {
+      throw notAllowed(`attempt to reuse consumer tag '${a.consumerTag}'`);
+    }
     const q = this.vhost.queue(this.queueName(a.queue), this.connection);
-    let tag = a.consumerTag;
-    if (tag === '') tag = `amq.ctag-${randomBytes(16).toString('base64url')}`;
-    else if (this.consumers.has(tag)) throw notAllowed(`attempt to reuse consumer tag '${tag}'`);
+    const tag = a.consumerTag === '' ? `amq.ctag-${randomBytes(16).toString('base64url')}` : a.consumerTag;
+    // Consumer arguments are checked before exclusivity (rabbit_amqqueue:basic_consume).
+    const prio = a.arguments['x-priority'];
+    let priority = 0;
+    if (prio !== undefined) {
+      const n = integerOf(prio);
+      // rabbit_amqqueue:check_consume_arguments names the queue, not the consumer, with check_int_arg's reason.
+      if (n === undefined) {
+        throw preconditionFailed(
+          `invalid arg 'x-priority' for ${describeQueue(q.name, this.vhost.name)}: "expected integer, got ${typeNameOf(prio)}"`,
+        );
+      }
+      priority = n;
+    }
     if (a.exclusive && q.consumerCount > 0) {
       throw accessRefused(`${describeQueue(q.name, this.vhost.name)} in exclusive use`);
     }
     if (q.allConsumers.some((c) => c.exclusive)) {
       throw accessRefused(`${describeQueue(q.name, this.vhost.name)} in exclusive use`);
-    }
-    const prio = a.arguments['x-priority'];
-    let priority = 0;
-    if (prio !== undefined) {
-      const n = integerOf(prio);
-      if (n === undefined) throw preconditionFailed(`invalid arg 'x-priority' for consumer '${tag}'`);
-      priority = n;
     }
     const browse = a.arguments['x-browse'] === true || a.arguments['qpid.browse'] === true;
     const c = new ChannelConsumer(
@@ -435,6 +468,7 @@ export class Channel {
     if (!c.noAck && !c.browse) {
       this.unacked.set(tag, { tag, queue, entry, consumer: c });
       c.unacked++;
+      this.creditUsed++;
     }
     const conn = this.connection;
     writeDelivery(conn.out, this.id, conn.frameMax, c.tag, tag, entry.redelivered, entry.message);
@@ -483,8 +517,16 @@ export class Channel {
       this.unacked.delete(tag);
       out.push(u);
     }
-    for (const u of out) if (u.consumer) u.consumer.unacked--;
     return out;
+  }
+
+  /** Gives back the prefetch credit of settled consumer deliveries (rabbit_channel notify_limiter). */
+  private releaseCredit(items: Unacked[]): void {
+    for (const u of items) {
+      if (u.consumer === undefined) continue;
+      u.consumer.unacked--;
+      this.creditUsed--;
+    }
   }
 
   private ack(tag: number, multiple: boolean): void {
@@ -493,6 +535,7 @@ export class Channel {
       this.txAcks.push({ kind: 'ack', items });
       return;
     }
+    this.releaseCredit(items);
     for (const u of items) u.queue.ack(u.entry);
     this.kickConsumers();
   }
@@ -503,6 +546,7 @@ export class Channel {
       this.txAcks.push({ kind: requeue ? 'requeue' : 'reject', items });
       return;
     }
+    this.releaseCredit(items);
     settle(items, requeue ? 'requeue' : 'reject');
     this.kickConsumers();
   }
@@ -510,7 +554,7 @@ export class Channel {
   private recover(): void {
     const items = [...this.unacked.values()];
     this.unacked.clear();
-    for (const u of items) if (u.consumer) u.consumer.unacked--;
+    this.releaseCredit(items);
     settle(items, 'requeue');
     this.kickConsumers();
   }
@@ -542,7 +586,10 @@ export class Channel {
     if (exp instanceof Error) throw preconditionFailed(exp.message);
     const message = new Message(p.exchange, p.routingKey, h.properties, h.payload, body, Date.now());
     if (this.txMode) {
-      this.txPublishes.push({ message, mandatory: p.mandatory });
+      const targets = new Set<Queue>();
+      const x = this.vhost.exchanges.get(message.exchange);
+      if (x !== undefined) this.vhost.route(x, message.routingKey, message.properties.headers, targets);
+      this.txPublishes.push({ message, mandatory: p.mandatory, targets });
       return;
     }
     const seq = this.confirmMode ? ++this.publishSeq : 0;
@@ -644,14 +691,15 @@ export class Channel {
     const acks = this.txAcks;
     this.txPublishes = [];
     this.txAcks = [];
-    for (const a of acks) settle(a.items, a.kind);
+    for (const a of acks) {
+      this.releaseCredit(a.items);
+      settle(a.items, a.kind);
+    }
     const pending: Promise<void>[] = [];
     for (const p of publishes) {
-      const targets = new Set<Queue>();
-      const x = this.vhost.exchanges.get(p.message.exchange);
-      if (x !== undefined) this.vhost.route(x, p.message.routingKey, p.message.properties.headers, targets);
-      if (targets.size === 0 && p.mandatory) this.basicReturn(p.message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-      for (const q of targets) q.enqueue(p.message, Date.now(), pending);
+      // Bindings changed since the publish do not matter (RabbitMQ keeps the routes it found then).
+      if (p.targets.size === 0 && p.mandatory) this.basicReturn(p.message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+      for (const q of p.targets) if (!q.deleted) q.enqueue(p.message, Date.now(), pending);
     }
     this.kickConsumers();
     // commit-ok only once persistent messages are safely stored.
@@ -671,7 +719,7 @@ export class Channel {
     // Acks taken inside the transaction go back to the unacknowledged set under their own tags.
     const back = this.txAcks.flatMap((a) => a.items);
     this.txAcks = [];
-    for (const u of back) if (u.consumer) u.consumer.unacked++;
+    // Their prefetch credit was never given back (that waits for commit), so nothing to re-take.
     // Keep the map in tag order: multiple-acks scan it in order.
     this.unacked = new Map([...this.unacked.values(), ...back].sort((a, b) => a.tag - b.tag).map((u) => [u.tag, u]));
     this.send('tx.rollback-ok', {});
@@ -702,11 +750,26 @@ export class Channel {
   }
 }
 
+/** RabbitMQ drops CR and LF from exchange and queue names in declare, delete and bind (rabbit_channel strip_cr_lf). */
+function stripCrLf(name: string): string {
+  return name.includes('\r') || name.includes('\n') ? name.replace(/[\r\n]/g, '') : name;
+}
+
 function settle(items: Unacked[], how: 'ack' | 'reject' | 'requeue'): void {
+  if (how === 'requeue') {
+    // All go back before any is redelivered, so they keep their order ahead of the backlog
+    // (RabbitMQ requeues a channel's batch at once, then runs the queue: requeue_and_run).
+    const queues = new Set<Queue>();
+    for (const u of items) {
+      u.queue.requeue(u.entry, false);
+      queues.add(u.queue);
+    }
+    for (const q of queues) q.dispatch();
+    return;
+  }
   for (const u of items) {
     if (how === 'ack') u.queue.ack(u.entry);
-    else if (how === 'reject') u.queue.reject(u.entry);
-    else u.queue.requeue(u.entry);
+    else u.queue.reject(u.entry);
   }
 }
 

@@ -34,6 +34,12 @@ export interface BrokerOptions {
   logger: (level: LogLevel, message: string) => void;
   /** Data directory for durable state; undefined keeps everything in memory. */
   dataDir: string | undefined;
+  /**
+   * Port of the management HTTP API (RabbitMQ-compatible subset, see
+   * management/routes.ts), on the same interfaces as AMQP; 0 picks a free one.
+   * Default undefined: no management listener.
+   */
+  mgmtPort: number | undefined;
 }
 
 export const DEFAULT_OPTIONS: BrokerOptions = {
@@ -51,6 +57,7 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   logLevel: 'notice',
   logger: (level, message) => process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`),
   dataDir: undefined,
+  mgmtPort: undefined,
 };
 
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'notice', 'info', 'debug', 'trace'];

@@ -5,6 +5,8 @@
  */
 import { type FieldTable, type FieldValue, Typed } from '../protocol/index.js';
 import { describeQueue, preconditionFailed } from './errors.js';
+import { rabbitTypeOf } from './field-terms.js';
+import { MAX_EXPIRY_MS } from './message.js';
 
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 
@@ -30,64 +32,82 @@ export function integerOf(v: FieldValue): number | undefined {
   return undefined;
 }
 
+/** RabbitMQ's name for a field value's wire type, as its error texts print it (`longstr`, `signedint`, `byte`). */
 export function typeNameOf(v: FieldValue): string {
-  if (typeof v === 'string') return 'longstr';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'long' : 'double';
-  if (v === null || v === undefined) return 'void';
-  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return 'binary';
-  if (v instanceof Date) return 'timestamp';
-  if (v instanceof Typed) return v.type;
-  if (Array.isArray(v)) return 'array';
-  return 'table';
+  return rabbitTypeOf(v);
 }
 
 export function parseQueueArgs(args: FieldTable, queue: string, vhost: string): QueueSettings {
-  const fail = (key: string, why: string) =>
-    preconditionFailed(`invalid arg '${key}' for ${describeQueue(queue, vhost)}: ${why}`);
-  const int = (key: string, min: number): number | undefined => {
+  const what = describeQueue(queue, vhost);
+  // rabbit_channel checks the dead-letter exchange's type before any other argument (rabbit_misc:r_arg).
+  const dlxArg = args['x-dead-letter-exchange'];
+  if (dlxArg !== undefined && typeof dlxArg !== 'string') {
+    throw preconditionFailed(`invalid type '${rabbitTypeOf(dlxArg)}' for arg 'x-dead-letter-exchange' in ${what}`);
+  }
+  const fail = (key: string, why: string) => preconditionFailed(`invalid arg '${key}' for ${what}: ${why}`);
+  // rabbit_amqqueue:check_int_arg; its reason is a string, which Erlang's ~p prints quoted.
+  const int = (key: string): number | undefined => {
     const v = args[key];
     if (v === undefined) return undefined;
     const n = integerOf(v);
-    if (n === undefined) throw fail(key, `{unacceptable_type,${typeNameOf(v)}}`);
-    if (n < min) throw fail(key, min === 0 ? `{value_negative,${n}}` : `{value_zero,${n}}`);
+    if (n === undefined) throw fail(key, `"expected integer, got ${rabbitTypeOf(v)}"`);
+    return n;
+  };
+  const nonNegative = (key: string): number | undefined => {
+    const n = int(key);
+    if (n !== undefined && n < 0) throw fail(key, `{value_negative,${n}}`);
+    return n;
+  };
+  // rabbit_misc:check_expiry: not negative, at most ten years.
+  const expiry = (key: string, zeroAllowed: boolean): number | undefined => {
+    const n = int(key);
+    if (n === undefined) return undefined;
+    if (n === 0 && !zeroAllowed) throw fail(key, `{value_zero,${n}}`);
+    if (n < 0) throw fail(key, `{value_negative,${n}}`);
+    if (n > Number(MAX_EXPIRY_MS)) throw fail(key, `{value_too_large,${n}}`);
     return n;
   };
   const str = (key: string): string | undefined => {
     const v = args[key];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw fail(key, `{unacceptable_type,${typeNameOf(v)}}`);
+    if (typeof v !== 'string') throw fail(key, `{unacceptable_type,${rabbitTypeOf(v)}}`);
     return v;
   };
 
+  // Checked in the order of rabbit_amqqueue:declare_args(), which decides the error when several are bad.
+  const expires = expiry('x-expires', false);
+  const ttl = expiry('x-message-ttl', true);
+  const dlx = str('x-dead-letter-exchange');
+  const dlrk = str('x-dead-letter-routing-key');
+  if (dlrk !== undefined && dlx === undefined)
+    throw fail('x-dead-letter-routing-key', 'routing_key_but_no_dlx_defined');
+  const maxLength = nonNegative('x-max-length');
+  const maxLengthBytes = nonNegative('x-max-length-bytes');
+  const maxPriority = nonNegative('x-max-priority');
+  if (maxPriority !== undefined && maxPriority > 255)
+    throw fail('x-max-priority', `{max_value_exceeded,${maxPriority}}`);
   const overflowArg = str('x-overflow') ?? 'drop-head';
   if (overflowArg !== 'drop-head' && overflowArg !== 'reject-publish' && overflowArg !== 'reject-publish-dlx') {
-    throw fail('x-overflow', `{invalid_overflow_value,${JSON.stringify(overflowArg)}}`);
+    throw fail('x-overflow', 'invalid_overflow');
   }
-  const maxPriority = int('x-max-priority', 0);
-  if (maxPriority !== undefined && maxPriority > 255)
-    throw fail('x-max-priority', `{value_too_large,${maxPriority},255}`);
-  const dlrk = str('x-dead-letter-routing-key');
-  const dlx = str('x-dead-letter-exchange');
-  // RabbitMQ refuses a dead-letter routing key without a dead-letter exchange.
-  if (dlrk !== undefined && dlx === undefined) {
-    throw preconditionFailed(
-      `invalid arg 'x-dead-letter-routing-key' for ${describeQueue(queue, vhost)}: Key x-dead-letter-exchange must be set if x-dead-letter-routing-key is set`,
-    );
+  // rabbit_amqqueue:check_queue_mode / check_queue_type: a string from a known set; the reason is a quoted string.
+  const mode = str('x-queue-mode');
+  if (mode !== undefined && mode !== 'default' && mode !== 'lazy') {
+    throw fail('x-queue-mode', `"unsupported queue mode '${mode}'"`);
   }
   const sac = args['x-single-active-consumer'];
   if (sac !== undefined && typeof sac !== 'boolean') {
-    throw fail('x-single-active-consumer', `{unacceptable_type,${typeNameOf(sac)}}`);
+    throw fail('x-single-active-consumer', `{unacceptable_type,${rabbitTypeOf(sac)}}`);
+  }
+  const queueType = str('x-queue-type');
+  if (queueType !== undefined && queueType !== 'classic' && queueType !== 'quorum' && queueType !== 'stream') {
+    throw fail('x-queue-type', `"unsupported queue type '${queueType}'"`);
   }
 
   const settings: QueueSettings = { overflow: overflowArg, singleActiveConsumer: sac === true };
-  const ttl = int('x-message-ttl', 0);
   if (ttl !== undefined) settings.messageTtl = ttl;
-  const expires = int('x-expires', 1);
   if (expires !== undefined) settings.expires = expires;
-  const maxLength = int('x-max-length', 0);
   if (maxLength !== undefined) settings.maxLength = maxLength;
-  const maxLengthBytes = int('x-max-length-bytes', 0);
   if (maxLengthBytes !== undefined) settings.maxLengthBytes = maxLengthBytes;
   if (dlx !== undefined) settings.deadLetterExchange = dlx;
   if (dlrk !== undefined) settings.deadLetterRoutingKey = dlrk;

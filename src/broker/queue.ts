@@ -16,6 +16,9 @@ import type { QueueSettings } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
 import type { MessageStore } from './store/message-store.js';
 
+/** The longest delay setTimeout honours (2^31 - 1 ms). */
+const MAX_TIMER_MS = 0x7fff_ffff;
+
 export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen';
 
 /** What a queue needs from its virtual host. */
@@ -96,7 +99,10 @@ export class Queue {
   enqueue(message: Message, now: number, pending: Promise<void>[] | undefined): boolean {
     const s = this.settings;
     if (s.overflow !== 'drop-head' && this.wouldOverflow(message.bodySize)) {
-      if (s.overflow === 'reject-publish-dlx') this.host.deadLetter(this, message, 'maxlen');
+      // rabbit_amqqueue_process:maybe_deliver_or_enqueue dead-letters only when the queue has a DLX (with_dlx).
+      if (s.overflow === 'reject-publish-dlx' && s.deadLetterExchange !== undefined) {
+        this.host.deadLetter(this, message, 'maxlen');
+      }
       return false;
     }
     const entry = this.makeEntry(message, now);
@@ -106,6 +112,14 @@ export class Queue {
       if (p && pending) pending.push(p);
     }
     this.stats.publish++;
+    // A fresh message goes straight to a consumer with credit before its expiry is looked at
+    // (rabbit_amqqueue_process:attempt_delivery), so TTL 0 reaches a waiting consumer.
+    const direct =
+      this.ready.length === 0 && this.consumers.length > 0 && !this.deleted ? this.nextConsumer() : undefined;
+    if (direct !== undefined) {
+      this.deliverTo(direct, entry);
+      return true;
+    }
     this.ready.push(entry);
     this.dispatch();
     // RabbitMQ delivers to a waiting consumer first and then drops from the head (rabbit_amqqueue_process:deliver_or_enqueue).
@@ -263,7 +277,7 @@ export class Queue {
   }
 
   /** An unacknowledged entry goes back to its place (nack/reject with requeue, channel closed, basic.recover). */
-  requeue(entry: QueueEntry): void {
+  requeue(entry: QueueEntry, dispatch = true): void {
     this.unacked--;
     if (this.deleted) {
       this.settle(entry);
@@ -271,7 +285,9 @@ export class Queue {
     }
     entry.redelivered = true;
     this.ready.requeue(entry);
-    this.dispatch();
+    // A requeued message counts again, so drop-head may now drop (rabbit_amqqueue_process:requeue_and_run).
+    if (this.settings.overflow === 'drop-head') this.dropHeadWhileOver();
+    if (dispatch) this.dispatch();
   }
 
   /** nack/reject without requeue: dead-lettered when configured, else dropped. */
@@ -329,7 +345,8 @@ export class Queue {
         this.expiryAt = Number.POSITIVE_INFINITY;
         this.expireHead(Date.now());
       },
-      Math.max(0, at - Date.now()),
+      // TTLs reach ten years; Node fires longer timeouts at once, so wake up early and re-arm.
+      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
     );
     this.expiryTimer.unref();
   }
@@ -360,9 +377,10 @@ export class Queue {
         return;
       }
       this.touch();
-    } else if (i === 0 && this.settings.singleActiveConsumer) {
-      this.dispatch();
     }
+    // No dispatch here, even when the single active consumer changed: RabbitMQ 3.10's basic_cancel
+    // handler picks the next active consumer but does not run the message queue, so the new one
+    // gets the backlog only at the queue's next event (a publish, requeue, ack or new consumer).
   }
 
   /**
@@ -375,8 +393,16 @@ export class Queue {
     if (ms === undefined || this.deleted) return;
     this.clearUnusedTimer();
     if (this.consumerCount > 0) return;
-    this.unusedTimer = setTimeout(() => this.host.queueUnused(this), ms);
-    this.unusedTimer.unref();
+    const at = Date.now() + ms;
+    // x-expires reaches ten years; Node fires longer timeouts at once, so wake up early and re-arm.
+    const arm = () => {
+      this.unusedTimer = setTimeout(
+        () => (Date.now() < at ? arm() : this.host.queueUnused(this)),
+        Math.min(MAX_TIMER_MS, at - Date.now()),
+      );
+      this.unusedTimer.unref();
+    };
+    arm();
   }
 
   private clearUnusedTimer(): void {

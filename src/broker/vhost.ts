@@ -4,7 +4,8 @@
  * (rabbit_channel's handle_method clauses for exchange.* and queue.*).
  */
 import { randomBytes } from 'node:crypto';
-import { encodeContentHeaderPayload, type FieldTable, type FieldValue, ReplyCode, Typed } from '../protocol/index.js';
+import { type FieldTable, ReplyCode } from '../protocol/index.js';
+import { isCycle, makeDeadLetter } from './dead-letter.js';
 import {
   accessRefused,
   commandInvalid,
@@ -16,8 +17,9 @@ import {
 } from './errors.js';
 import { type BindingDestination, Exchange } from './exchange.js';
 import { isExchangeKind, validateBindingArgs } from './exchanges/create-router.js';
-import type { ExchangeKind } from './exchanges/router.js';
-import { Message } from './message.js';
+import { bindingIdentity, type ExchangeKind } from './exchanges/router.js';
+import { argsEquivalent, describeArg, erlangFormat, hasArg, rabbitTypeOf } from './field-terms.js';
+import type { Message } from './message.js';
 import { type DeadLetterReason, Queue, type QueueHost } from './queue.js';
 import { parseQueueArgs } from './queue-args.js';
 import type { MessageStore } from './store/message-store.js';
@@ -67,6 +69,9 @@ export class VHost implements QueueHost {
       ['amq.match', 'headers'],
     ];
     for (const [n, t] of builtins) this.exchanges.set(n, new Exchange(name, n, t, true, false, false, {}));
+    // RabbitMQ also creates the internal firehose tracing exchange in every vhost (rabbit_trace).
+    const trace = 'amq.rabbitmq.trace';
+    this.exchanges.set(trace, new Exchange(name, trace, 'topic', true, false, true, {}));
   }
 
   accountBytes(delta: number): void {
@@ -82,6 +87,12 @@ export class VHost implements QueueHost {
   }
 
   declareExchange(d: ExchangeDeclare): Exchange {
+    // rabbit_channel checks the type (503) before refusing the default exchange (403), passive declares skip it.
+    // RabbitMQ says "invalid" when the name is an existing Erlang atom with no exchange module ('' always is,
+    // others depend on the node's atom table), "unknown" otherwise.
+    if (!d.passive && !isExchangeKind(d.type)) {
+      throw commandInvalid(`${d.type === '' ? 'invalid' : 'unknown'} exchange type '${d.type}'`);
+    }
     if (d.name === '') throw accessRefused('operation not permitted on the default exchange');
     const existing = this.exchanges.get(d.name);
     if (d.passive) {
@@ -92,6 +103,13 @@ export class VHost implements QueueHost {
     if (existing === undefined) {
       if (d.name.startsWith('amq.')) {
         throw accessRefused(`exchange name '${d.name}' contains reserved prefix 'amq.*'`);
+      }
+      // Only a new exchange has its alternate-exchange argument type-checked (rabbit_misc:r_arg).
+      const ae = hasArg(d.args, 'alternate-exchange') ? d.args['alternate-exchange'] : undefined;
+      if (ae !== undefined && typeof ae !== 'string') {
+        throw preconditionFailed(
+          `invalid type '${rabbitTypeOf(ae)}' for arg 'alternate-exchange' in ${describeExchange(d.name, this.name)}`,
+        );
       }
       const x = new Exchange(this.name, d.name, d.type, d.durable, d.autoDelete, d.internal, d.args);
       this.exchanges.set(d.name, x);
@@ -111,10 +129,13 @@ export class VHost implements QueueHost {
 
   deleteExchange(name: string, ifUnused: boolean): void {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
+    // rabbit_channel:check_exchange_deletion refuses any amq.* name, existing or not.
+    if (name.startsWith('amq.')) {
+      throw accessRefused(`deletion of system ${describeExchange(name, this.name)} not allowed`);
+    }
     const x = this.exchanges.get(name);
     // Deleting a missing exchange is not an error in RabbitMQ 3.x.
     if (x === undefined) return;
-    if (x.builtin) throw accessRefused(`operation not permitted on the default exchange`);
     if (ifUnused && x.router.size > 0) throw preconditionFailed(`${describeExchange(name, this.name)} in use`);
     this.removeExchange(x);
   }
@@ -143,11 +164,7 @@ export class VHost implements QueueHost {
   }
 
   private checkExclusive(q: Queue, owner: object | undefined): void {
-    if (q.exclusiveOwner !== undefined && q.exclusiveOwner !== owner) {
-      throw resourceLocked(
-        `cannot obtain exclusive access to locked ${describeQueue(q.name, this.name)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
-      );
-    }
+    if (q.exclusiveOwner !== undefined && q.exclusiveOwner !== owner) throw lockedError(q.name, this.name);
   }
 
   declareQueue(d: QueueDeclare, owner: object): Queue {
@@ -159,14 +176,17 @@ export class VHost implements QueueHost {
     let name = d.name;
     if (name === '') name = `amq.gen-${randomBytes(16).toString('base64url')}`;
     else if (name.startsWith('amq.')) throw accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    // RabbitMQ stores an exclusive queue as transient whatever durable says (Durable andalso not Exclusive).
+    const durable = d.durable && !d.exclusive;
     const existing = this.queues.get(name);
     if (existing !== undefined) {
-      this.checkExclusive(existing, owner);
+      // check_exclusive_access(Q, Owner, strict): the declared owner (none unless exclusive) must match exactly.
+      const wanted = d.exclusive ? owner : undefined;
+      if (existing.exclusiveOwner !== wanted) throw lockedError(existing.name, this.name);
       const what = describeQueue(name, this.name);
-      if (existing.exclusiveOwner !== undefined && !d.exclusive) this.checkExclusive(existing, undefined);
-      if (existing.durable !== d.durable) {
+      if (existing.durable !== durable) {
         throw preconditionFailed(
-          `inequivalent arg 'durable' for ${what}: received '${d.durable}' but current is '${existing.durable}'`,
+          `inequivalent arg 'durable' for ${what}: received '${durable}' but current is '${existing.durable}'`,
         );
       }
       if (existing.autoDelete !== d.autoDelete) {
@@ -179,7 +199,7 @@ export class VHost implements QueueHost {
       return existing;
     }
     const settings = parseQueueArgs(d.args, name, this.name);
-    const q = new Queue(this, name, d.durable, d.exclusive ? owner : undefined, d.autoDelete, d.args, settings);
+    const q = new Queue(this, name, durable, d.exclusive ? owner : undefined, d.autoDelete, d.args, settings);
     this.queues.set(name, q);
     // Every queue is bound to the default exchange by its name (AMQP 0-9-1 §3.1.3.1); routing handles that implicitly.
     return q;
@@ -215,29 +235,44 @@ export class VHost implements QueueHost {
 
   // ---- bindings -----------------------------------------------------------
 
+  /*
+   * Bindings follow rabbit_binding: the default exchange is refused first
+   * (403), then a missing source is reported before a missing destination,
+   * then the binding arguments are validated, and exclusivity comes last.
+   * Unbinding is idempotent: a missing binding, exchange or queue is not an
+   * error, and exclusivity is only checked when the binding exists.
+   */
   bindQueue(queue: string, exchange: string, key: string, args: FieldTable, owner: object): void {
-    const q = this.queue(queue, owner);
     const x = this.bindableSource(exchange);
+    const q = this.queues.get(queue);
+    if (q === undefined) throw notFound(`no ${describeQueue(queue, this.name)}`);
     this.checkBindingArgs(x, args);
+    this.checkExclusive(q, owner);
     x.router.add(q, key, args);
   }
 
   unbindQueue(queue: string, exchange: string, key: string, args: FieldTable, owner: object): void {
-    const q = this.queue(queue, owner);
-    const x = this.bindableSource(exchange);
+    if (exchange === '') throw accessRefused('operation not permitted on the default exchange');
+    const x = this.exchanges.get(exchange);
+    const q = this.queues.get(queue);
+    if (x === undefined || q === undefined || !hasBinding(x, q, key, args)) return;
+    this.checkExclusive(q, owner);
     if (x.router.remove(q, key, args)) this.maybeAutoDeleteExchange(x);
   }
 
   bindExchange(destination: string, source: string, key: string, args: FieldTable): void {
-    const dst = this.bindableDestination(destination);
+    if (destination === '') throw accessRefused('operation not permitted on the default exchange');
     const src = this.bindableSource(source);
+    const dst = this.exchange(destination);
     this.checkBindingArgs(src, args);
     if (src.router.add(dst, key, args)) dst.inbound++;
   }
 
   unbindExchange(destination: string, source: string, key: string, args: FieldTable): void {
-    const dst = this.bindableDestination(destination);
-    const src = this.bindableSource(source);
+    if (destination === '' || source === '') throw accessRefused('operation not permitted on the default exchange');
+    const dst = this.exchanges.get(destination);
+    const src = this.exchanges.get(source);
+    if (dst === undefined || src === undefined) return;
     if (src.router.remove(dst, key, args)) {
       dst.inbound--;
       this.maybeAutoDeleteExchange(src);
@@ -245,11 +280,6 @@ export class VHost implements QueueHost {
   }
 
   private bindableSource(name: string): Exchange {
-    if (name === '') throw accessRefused('operation not permitted on the default exchange');
-    return this.exchange(name);
-  }
-
-  private bindableDestination(name: string): Exchange {
     if (name === '') throw accessRefused('operation not permitted on the default exchange');
     return this.exchange(name);
   }
@@ -301,65 +331,23 @@ export class VHost implements QueueHost {
   // ---- dead-lettering -----------------------------------------------------
 
   /**
-   * Republishes a message that died in `queue` to its dead-letter exchange,
-   * with x-death headers as RabbitMQ 3.10 writes them (rabbit_dead_letter):
-   * one entry per (queue, reason) with a count, most recent first, plus
-   * x-first-death-* headers; the per-message expiration moves to
-   * `original-expiration`. A cycle that involves no rejection is dropped.
+   * Republishes a message that died in `queue` to its dead-letter exchange
+   * (see dead-letter.ts for the x-death headers). A missing exchange drops it
+   * (rabbit_amqqueue_process:with_dlx); a target queue that would close a
+   * cycle with no rejection in it is skipped (rabbit_dead_letter:detect_cycles).
    */
   deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
     const s = queue.settings;
-    const dlx = this.exchanges.get(s.deadLetterExchange ?? '');
+    if (s.deadLetterExchange === undefined) return;
+    const dlx = this.exchanges.get(s.deadLetterExchange);
     if (dlx === undefined) return;
-    const routingKey = s.deadLetterRoutingKey ?? message.routingKey;
-    const props = { ...message.properties };
-    const headers: FieldTable = { ...(props.headers ?? {}) };
-    const deaths = Array.isArray(headers['x-death']) ? [...(headers['x-death'] as FieldValue[])] : [];
-    const idx = deaths.findIndex((d) => isTable(d) && d['queue'] === queue.name && d['reason'] === reason);
-    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-    if (idx >= 0) {
-      const d = { ...(deaths[idx] as FieldTable) };
-      const c = d['count'];
-      const prev = c instanceof Typed ? Number(c.value) : typeof c === 'number' ? c : 0;
-      d['count'] = new Typed('int64', prev + 1);
-      d['time'] = now;
-      deaths.splice(idx, 1);
-      deaths.unshift(d);
-    } else {
-      const d: FieldTable = {
-        count: new Typed('int64', 1),
-        reason,
-        queue: queue.name,
-        time: now,
-        exchange: message.exchange,
-        'routing-keys': [message.routingKey],
-      };
-      if (props.expiration !== undefined) d['original-expiration'] = props.expiration;
-      deaths.unshift(d);
-    }
-    headers['x-death'] = deaths;
-    if (headers['x-first-death-reason'] === undefined) {
-      headers['x-first-death-reason'] = reason;
-      headers['x-first-death-queue'] = queue.name;
-      headers['x-first-death-exchange'] = message.exchange;
-    }
-    props.headers = headers;
-    delete props.expiration;
-    const dead = new Message(
-      dlx.name,
-      routingKey,
-      props,
-      encodeContentHeaderPayload(60, message.bodySize, props),
-      message.body,
-      Date.now(),
-    );
+    const dead = makeDeadLetter(message, reason, queue.name, dlx.name, s.deadLetterRoutingKey);
     const targets = new Set<Queue>();
-    this.route(dlx, routingKey, headers, targets);
-    const rejectedInChain = deaths.some((d) => isTable(d) && d['reason'] === 'rejected');
-    const now2 = Date.now();
+    for (const key of dead.routingKeys) this.route(dlx, key, dead.message.properties.headers, targets);
+    const now = Date.now();
     for (const q of targets) {
-      if (!rejectedInChain && deaths.some((d) => isTable(d) && d['queue'] === q.name)) continue;
-      q.enqueue(dead, now2, undefined);
+      if (reason !== 'rejected' && isCycle(q.name, dead.deaths)) continue;
+      q.enqueue(dead.message, now, undefined);
     }
   }
 }
@@ -372,37 +360,54 @@ const EQUIVALENT_QUEUE_ARGS = [
   'x-dead-letter-routing-key',
   'x-max-length',
   'x-max-length-bytes',
+  'x-max-in-memory-length',
+  'x-max-in-memory-bytes',
   'x-max-priority',
   'x-overflow',
   'x-queue-mode',
   'x-single-active-consumer',
   'x-queue-type',
+  'x-quorum-initial-group-size',
+  'x-max-age',
+  'x-max-segment-size',
+  'x-initial-cluster-size',
+  'x-queue-leader-locator',
 ];
 
-function isTable(v: FieldValue): v is FieldTable {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof Typed) &&
-    !Buffer.isBuffer(v) &&
-    !(v instanceof Uint8Array) &&
-    !(v instanceof Date)
+function lockedError(queue: string, vhost: string) {
+  return resourceLocked(
+    `cannot obtain exclusive access to locked ${describeQueue(queue, vhost)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
   );
 }
 
-function argRepr(v: FieldValue): string {
-  if (v instanceof Typed) return String(v.value);
-  return String(v);
+function hasBinding(x: Exchange, destination: BindingDestination, key: string, args: FieldTable): boolean {
+  const id = bindingIdentity(key, args);
+  for (const b of x.router.entries()) {
+    if (b.destination === destination && bindingIdentity(b.bindingKey, b.args) === id) return true;
+  }
+  return false;
 }
 
+/**
+ * rabbit_misc:assert_args_equivalence for one key: equal when both are absent,
+ * or of the same type class with == values. When both are present the text
+ * shows the bare values ("received '2000' but current is '1000'"); when one
+ * is absent it shows "none" and "the value 'V' of type 'T'".
+ */
 function assertArgEquivalent(received: FieldTable, current: FieldTable, key: string, what: string): void {
-  const r = received[key];
-  const c = current[key];
+  const r = hasArg(received, key) ? received[key] : undefined;
+  const c = hasArg(current, key) ? current[key] : undefined;
   if (r === undefined && c === undefined) return;
-  if (r !== undefined && c !== undefined && argRepr(r) === argRepr(c)) return;
-  const rs = r === undefined ? 'none' : `the value '${argRepr(r)}'`;
-  const cs = c === undefined ? 'none' : `the value '${argRepr(c)}'`;
+  let rs: string;
+  let cs: string;
+  if (r !== undefined && c !== undefined) {
+    if (argsEquivalent(r, c)) return;
+    rs = `'${erlangFormat(r)}'`;
+    cs = `'${erlangFormat(c)}'`;
+  } else {
+    rs = describeArg(r);
+    cs = describeArg(c);
+  }
   throw preconditionFailed(`inequivalent arg '${key}' for ${what}: received ${rs} but current is ${cs}`);
 }
 

@@ -1,0 +1,222 @@
+/**
+ * The management HTTP listener (node:http, no framework): basic auth with the
+ * broker's users, JSON bodies limited to 1 MiB, RabbitMQ's error bodies
+ * (`{error, reason}`), and every handler guarded so a bad request can never
+ * take the broker down.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Broker } from '../broker.js';
+import type { Json, JsonObject } from './json.js';
+import { HttpError, matchRoute, notFoundError, type Reply, type RequestContext, selectColumns } from './routes.js';
+import { StatsSampler } from './stats.js';
+
+/** Largest request body accepted; larger ones get 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ManagementOptions {
+  /** Statistics sample interval for rates (default 5000 ms, RabbitMQ's collect_statistics_interval). */
+  sampleIntervalMs?: number;
+}
+
+export class ManagementServer {
+  readonly sampler: StatsSampler;
+  private readonly servers: Server[] = [];
+  private boundPort = 0;
+
+  constructor(
+    private readonly broker: Broker,
+    options: ManagementOptions = {},
+  ) {
+    this.sampler = new StatsSampler(broker, options.sampleIntervalMs);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Listens on each host (the first one picks the port when `port` is 0); an unavailable ::1 is skipped. */
+  async listen(hosts: string[], port: number): Promise<void> {
+    for (const [i, host] of hosts.entries()) {
+      const server = createServer((req, res) => this.handle(req, res));
+      server.on('clientError', (_err, socket) => socket.destroy());
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ port, host, exclusive: true }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (i > 0 && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+        await this.close();
+        throw e;
+      }
+      const addr = server.address();
+      if (i === 0 && addr && typeof addr === 'object') {
+        port = addr.port;
+        this.boundPort = addr.port;
+      }
+      this.servers.push(server);
+    }
+    this.sampler.start();
+  }
+
+  async close(): Promise<void> {
+    this.sampler.stop();
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    this.servers.length = 0;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.serve(req, res).catch((e: unknown) => {
+      this.broker.log('warn', `management request ${req.method} ${req.url} failed: ${(e as Error)?.message ?? e}`);
+      if (!res.headersSent) send(res, { status: 500, body: { error: 'internal_error', reason: 'internal error' } });
+      else res.destroy();
+    });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    let reply: Reply;
+    try {
+      const user = this.authenticate(req);
+      // Path segments are split before decoding, so %2F stays inside a vhost name.
+      const raw = url.pathname.split('/').slice(1);
+      if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
+      if (raw[0] !== 'api') throw notFoundError();
+      let segments: string[];
+      try {
+        segments = raw.slice(1).map((s) => decodeURIComponent(s));
+      } catch {
+        throw notFoundError();
+      }
+      const match = matchRoute(method, segments);
+      if (match === undefined) throw notFoundError();
+      if (match.handler === undefined) {
+        reply = {
+          status: 405,
+          body: { error: 'method_not_allowed', reason: `${method} is not allowed here` },
+          headers: { allow: match.allowed.join(', ') },
+        };
+      } else {
+        const bodyText = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+        let parsed: JsonObject | undefined;
+        const ctx: RequestContext = {
+          broker: this.broker,
+          sampler: this.sampler,
+          mgmtPort: this.boundPort,
+          user,
+          method,
+          params: match.params,
+          query: url.searchParams,
+          body: () => (parsed ??= parseBody(bodyText)),
+        };
+        reply = match.handler(ctx);
+        const columns = url.searchParams.get('columns');
+        if (columns && reply.body !== undefined) reply.body = selectColumns(reply.body, columns.split(','));
+      }
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      reply = { status: e.status, body: { error: e.error, reason: e.reason } };
+      if (e.status === 401) reply.headers = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
+    }
+    if (reply.status === 413) res.setHeader('connection', 'close');
+    send(res, reply);
+  }
+
+  /** The user of the request's basic credentials; with auth off anyone (or no one) is let in. */
+  private authenticate(req: IncomingMessage): string {
+    const header = req.headers.authorization;
+    let user = '';
+    let password = '';
+    if (header?.startsWith('Basic ')) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      user = i < 0 ? decoded : decoded.slice(0, i);
+      password = i < 0 ? '' : decoded.slice(i + 1);
+    }
+    if (!this.broker.options.auth) return user || 'guest';
+    if (header === undefined || !this.broker.checkCredentials(user, password, req.socket.remoteAddress)) {
+      throw new HttpError(401, 'not_authorized', 'Login failed');
+    }
+    return user;
+  }
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  res.setHeader('cache-control', 'no-cache');
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, { 'content-length': '0' });
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        done = true;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (e) => {
+      if (done) return;
+      done = true;
+      reject(e);
+    });
+  });
+}
+
+function tooLarge(): HttpError {
+  return new HttpError(413, 'bad_request', `request body larger than ${MAX_BODY_BYTES} bytes`);
+}
+
+/** An empty body is `{}`; anything but a JSON object is refused as RabbitMQ does (`not_json`). */
+function parseBody(text: string): JsonObject {
+  if (text.trim() === '') return {};
+  let v: Json;
+  try {
+    v = JSON.parse(text) as Json;
+  } catch {
+    throw new HttpError(400, 'bad_request', 'not_json');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'bad_request', 'not_json');
+  return v;
+}
