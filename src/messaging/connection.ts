@@ -1,0 +1,389 @@
+/**
+ * Connection (QPID-REFERENCE.md §2): one amqplib connection at a time, plus reconnect and failover.
+ *
+ * As in qpid-python the Connection/Session/Sender/Receiver objects hold the *desired* state; when the
+ * amqplib connection is lost the Connection opens a new one (host list + back-off, reconnect.ts) and asks
+ * every session to replay its links on it (re-declare, re-bind, re-subscribe, re-send unconfirmed).
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import {
+  AuthenticationFailure,
+  ConnectError,
+  ConnectionClosed,
+  ConnectionError,
+  type MessagingError,
+} from './errors.js';
+import { attempts, type ReconnectPolicy, type ReconnectSettings, reconnectPolicy } from './reconnect.js';
+import type { Prober } from './resolve.js';
+import { Session, type SessionOptions } from './session.js';
+import { type BrokerUrl, formatUrl, parseUrl } from './url.js';
+import { toMessagingError } from './wire.js';
+
+/** TLS settings for `amqps` brokers (passed to `tls.connect`). */
+export type TlsOptions = Pick<
+  TlsConnectionOptions,
+  'ca' | 'cert' | 'key' | 'passphrase' | 'pfx' | 'servername' | 'rejectUnauthorized' | 'checkServerIdentity'
+>;
+
+export interface ConnectionOptions extends ReconnectSettings {
+  /** Overrides the URL's user (default `guest`, as amqplib). */
+  username?: string;
+  password?: string;
+  /** Space-separated SASL mechanisms to allow, first usable wins: PLAIN, AMQPLAIN, EXTERNAL. */
+  saslMechanisms?: string;
+  /** Heartbeat interval in seconds (0 = off). */
+  heartbeat?: number;
+  /** Extra brokers to fail over to, tried after the URL's own. */
+  reconnectUrls?: readonly string[];
+  /** Disable Nagle's algorithm. */
+  tcpNodelay?: boolean;
+  /** Virtual host when the URL names none (default `/`). */
+  virtualhost?: string;
+  /** Socket connect timeout in seconds. */
+  connectTimeout?: number;
+  /** Use TLS even for URLs without `amqps` (Qpid `transport: ssl`). */
+  transport?: 'tcp' | 'ssl' | 'tls';
+  tls?: TlsOptions;
+  /** Skip the certificate host name check (Qpid `ssl_skip_hostname_check`). */
+  sslSkipHostnameCheck?: boolean;
+  /** Sent in connection.start-ok, merged over ours. */
+  clientProperties?: Record<string, string | number | boolean>;
+}
+
+export interface ConnectionEvents {
+  /** The broker connection was lost; reconnecting follows when enabled. */
+  disconnected: [error: MessagingError];
+  /** A new broker connection is up and every link was replayed on it. */
+  reconnected: [url: string];
+  /** Reconnecting gave up (or was disabled): the connection is unusable. */
+  failed: [error: MessagingError];
+  /** The broker stopped reading from us (connection.blocked, e.g. memory alarm). */
+  blocked: [reason: string];
+  unblocked: [];
+}
+
+type State = 'new' | 'opening' | 'open' | 'reconnecting' | 'failed' | 'closed';
+
+/** @internal A channel we opened, with the bookkeeping links need to know whether it is still theirs. */
+export interface ChannelHandle<C extends Channel = Channel> {
+  readonly channel: C;
+  /** Set once the channel is closed, by anyone. */
+  closed: boolean;
+  /** Bumped when delivery tags stop being valid without the channel closing (basic.recover). */
+  tagEpoch: number;
+  /** The error the broker closed it with, if any. */
+  error?: MessagingError;
+}
+
+export class Connection extends EventEmitter<ConnectionEvents> {
+  /** Brokers to try, in order: the URL's, then `reconnectUrls`. */
+  readonly urls: readonly BrokerUrl[];
+  readonly options: Readonly<ConnectionOptions>;
+  /** Unique id, used to name sessions (`<id>:<n>`) as [py] does. */
+  readonly id = randomUUID();
+  private readonly policy: ReconnectPolicy;
+  private state: State = 'new';
+  private model: ChannelModel | undefined;
+  private currentUrl: BrokerUrl | undefined;
+  private error: MessagingError | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly sessions = new Map<string, Session>();
+  private sessionCounter = 0;
+  /** @internal Bumped on every lost connection, so late events from the old one can be told apart. */
+  generation = 0;
+
+  /** Creates and opens a connection (`Connection.establish` in [py]). */
+  static async establish(url?: string, options: ConnectionOptions = {}): Promise<Connection> {
+    const connection = new Connection(url, options);
+    await connection.open();
+    return connection;
+  }
+
+  constructor(url = 'localhost', options: ConnectionOptions = {}) {
+    super();
+    this.options = { ...options };
+    this.policy = reconnectPolicy(options);
+    const urls = [...parseUrl(url), ...(options.reconnectUrls ?? []).flatMap((u) => parseUrl(u))];
+    const tls = options.transport === 'ssl' || options.transport === 'tls';
+    this.urls = urls.map((u) => (tls ? { ...u, protocol: 'amqps' as const } : u));
+  }
+
+  /** Opens the broker connection; with `reconnect` it retries per the reconnect options. */
+  async open(): Promise<void> {
+    if (this.state !== 'new') throw new ConnectionError('already open');
+    this.state = 'opening';
+    try {
+      await this.connectLoop(this.policy.enabled ? this.policy : { ...this.policy, limit: 1 });
+      this.state = 'open';
+    } catch (err) {
+      this.state = 'failed';
+      this.error = err as MessagingError;
+      throw err;
+    }
+  }
+
+  /** True after open() and before close() (also while reconnecting). */
+  opened(): boolean {
+    return this.state === 'open' || this.state === 'reconnecting';
+  }
+
+  /** The broker currently connected to, as `amqp://user:***@host:port/vhost`. */
+  get url(): string | undefined {
+    return this.currentUrl && formatUrl(this.currentUrl);
+  }
+
+  /** connection.start server-properties of the current broker. */
+  get serverProperties(): Readonly<Record<string, unknown>> {
+    return (this.model?.connection.serverProperties ?? {}) as Record<string, unknown>;
+  }
+
+  /** Whether the broker browses natively (bundled broker capability `qpid.browse`). */
+  get supportsBrowse(): boolean {
+    const caps = this.serverProperties['capabilities'] as Record<string, unknown> | undefined;
+    return caps?.['qpid.browse'] === true;
+  }
+
+  /** Returns the session of that name, or creates it (`<connection-id>:<name>`). */
+  async session(name?: string, options: SessionOptions = {}): Promise<Session> {
+    this.checkUsable();
+    const full = `${this.id}:${name ?? this.sessionCounter++}`;
+    const existing = this.sessions.get(full);
+    if (existing) return existing;
+    const session = new Session(this, full, options);
+    this.sessions.set(full, session);
+    await session._open();
+    return session;
+  }
+
+  /** Closes every session, then the broker connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    for (const s of [...this.sessions.values()]) await s.close().catch(() => undefined);
+    this.state = 'closed';
+    const model = this.model;
+    this.model = undefined;
+    if (model) await model.close().catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- internal, for sessions and links
+
+  /** @internal */
+  _forget(session: Session): void {
+    this.sessions.delete(session.name);
+  }
+
+  /** @internal The live amqplib connection; waits while reconnecting, throws once failed or closed. */
+  async _model(): Promise<ChannelModel> {
+    for (;;) {
+      switch (this.state) {
+        case 'open':
+          if (this.model) return this.model;
+          throw new ConnectionError('not connected');
+        case 'reconnecting':
+          await this.ready;
+          continue;
+        case 'failed':
+          throw this.error ?? new ConnectionError('connection failed');
+        case 'closed':
+          throw new ConnectionClosed('connection closed');
+        default:
+          throw new ConnectionError('connection not open');
+      }
+    }
+  }
+
+  /** @internal Opens a channel; `onClose` runs when it closes for any reason but our own close(). */
+  async _openChannel<C extends Channel>(
+    confirm: boolean,
+    onClose?: (handle: ChannelHandle<C>) => void,
+  ): Promise<ChannelHandle<C>> {
+    const model = await this._model();
+    let channel: Channel | ConfirmChannel;
+    try {
+      channel = confirm ? await model.createConfirmChannel() : await model.createChannel();
+    } catch (err) {
+      throw toMessagingError(err, 'session', ConnectionError);
+    }
+    const handle: ChannelHandle<C> = { channel: channel as C, closed: false, tagEpoch: 0 };
+    // Without an 'error' listener amqplib's channel error would be thrown out of the emitter (#649).
+    channel.on('error', (err: unknown) => {
+      handle.error = toMessagingError(err, 'session');
+    });
+    channel.on('close', () => {
+      if (handle.closed) return;
+      handle.closed = true;
+      onClose?.(handle);
+    });
+    return handle;
+  }
+
+  /** @internal Closes a channel we opened, without triggering its onClose. */
+  async _closeChannel(handle: ChannelHandle | undefined): Promise<void> {
+    if (!handle || handle.closed) return;
+    handle.closed = true;
+    await handle.channel.close().catch(() => undefined);
+  }
+
+  /** @internal Runs broker calls on a throw-away channel so their errors cannot hurt anyone else. */
+  readonly _probe: Prober = async (fn) => {
+    const handle = await this._openChannel(false);
+    try {
+      return await fn(handle.channel);
+    } catch (err) {
+      throw toMessagingError(err, 'link');
+    } finally {
+      await this._closeChannel(handle);
+    }
+  };
+
+  /** @internal True while this connection (generation `gen`) is the one in use. */
+  _isCurrent(gen: number): boolean {
+    return this.generation === gen && this.state === 'open';
+  }
+
+  // ---------------------------------------------------------------- connecting
+
+  // A method, so narrowing of `state` across awaits does not fool the compiler.
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private checkUsable(): void {
+    if (this.state === 'closed') throw new ConnectionClosed('connection closed');
+    if (this.state === 'failed') throw this.error ?? new ConnectionError('connection failed');
+    if (this.state === 'new' || this.state === 'opening') throw new ConnectionError('connection not open');
+  }
+
+  private async connectLoop(policy: ReconnectPolicy): Promise<void> {
+    const deadline = policy.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + policy.timeout * 1000;
+    let last: MessagingError | undefined;
+    for (const attempt of attempts(this.urls, policy)) {
+      if (this.isClosed()) throw new ConnectionClosed('connection closed');
+      if (attempt.delay > 0) {
+        if (Date.now() + attempt.delay * 1000 > deadline) break;
+        await sleep(attempt.delay * 1000);
+        if (this.isClosed()) throw new ConnectionClosed('connection closed');
+      }
+      if (Date.now() > deadline) break;
+      try {
+        await this.connectTo(attempt.target);
+        return;
+      } catch (err) {
+        last = err as MessagingError;
+        // A refused login will not get better by retrying.
+        if (last instanceof AuthenticationFailure) throw last;
+      }
+    }
+    const why = policy.enabled
+      ? policy.timeout !== undefined && Date.now() > deadline
+        ? 'Failed to connect within reconnect timeout'
+        : 'Failed to connect within reconnect limit'
+      : 'Failed to connect (reconnect disabled)';
+    throw new ConnectError(`${why}${last ? `: ${last.message}` : ''}`, { cause: last });
+  }
+
+  private async connectTo(url: BrokerUrl): Promise<void> {
+    const o = this.options;
+    const username = o.username ?? url.username ?? 'guest';
+    const password = o.password ?? url.password ?? 'guest';
+    const target = {
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      username,
+      password,
+      vhost: url.vhost ?? o.virtualhost ?? '/',
+      heartbeat: o.heartbeat ?? 0,
+      credentials: credentialsFor(o.saslMechanisms, username, password),
+    };
+    const socketOptions: Record<string, unknown> = {
+      ...(o.tls ?? {}),
+      noDelay: o.tcpNodelay === true,
+      clientProperties: { product: 'qpid-messaging', 'qpid.client_process': process.title, ...o.clientProperties },
+    };
+    if (o.connectTimeout !== undefined) socketOptions['timeout'] = o.connectTimeout * 1000;
+    if (o.sslSkipHostnameCheck) socketOptions['checkServerIdentity'] = () => undefined;
+    let model: ChannelModel;
+    try {
+      model = await amqp.connect(target, socketOptions);
+    } catch (err) {
+      throw connectErrorOf(err, url);
+    }
+    this.model = model;
+    this.currentUrl = url;
+    model.on('error', () => undefined);
+    model.on('close', (err?: unknown) => this.onModelClose(model, err));
+    model.on('blocked', (reason: string) => this.emit('blocked', reason));
+    model.on('unblocked', () => this.emit('unblocked'));
+  }
+
+  private onModelClose(model: ChannelModel, err: unknown): void {
+    if (model !== this.model || this.state === 'closed' || this.state === 'failed') return;
+    this.model = undefined;
+    this.generation++;
+    const error =
+      err === undefined
+        ? new ConnectionClosed('connection closed by broker')
+        : toMessagingError(err, 'connection', ConnectionError);
+    for (const s of this.sessions.values()) s._connectionLost();
+    this.emit('disconnected', error);
+    if (!this.policy.enabled) {
+      this.fail(error);
+      return;
+    }
+    this.state = 'reconnecting';
+    this.ready = this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    try {
+      // [py] tries the next host at once; the first pass starts right away.
+      await this.connectLoop(this.policy);
+    } catch (err) {
+      this.fail(err as MessagingError);
+      return;
+    }
+    if (this.state !== 'reconnecting') return;
+    this.state = 'open';
+    const gen = this.generation;
+    for (const s of [...this.sessions.values()]) {
+      if (!this._isCurrent(gen)) return;
+      await s._restore();
+    }
+    if (this._isCurrent(gen)) this.emit('reconnected', this.url ?? '');
+  }
+
+  private fail(error: MessagingError): void {
+    if (this.state === 'closed') return;
+    this.state = 'failed';
+    this.error = error;
+    for (const s of this.sessions.values()) s._fail(error);
+    this.emit('failed', error);
+  }
+}
+
+function credentialsFor(mechanisms: string | undefined, username: string, password: string) {
+  const allowed = (mechanisms ?? 'PLAIN').toUpperCase().split(/[\s,]+/);
+  for (const m of allowed) {
+    if (m === 'PLAIN') return amqp.credentials.plain(username, password);
+    if (m === 'AMQPLAIN') return amqp.credentials.amqplain(username, password);
+    if (m === 'EXTERNAL') return amqp.credentials.external();
+  }
+  throw new ConnectError(`no supported SASL mechanism in "${mechanisms}" (supported: PLAIN AMQPLAIN EXTERNAL)`);
+}
+
+function connectErrorOf(err: unknown, url: BrokerUrl): MessagingError {
+  const message = err instanceof Error ? err.message : String(err);
+  const where = `${url.hostname}:${url.port}`;
+  if (/ACCESS.REFUSED|403|authentication/i.test(message)) {
+    return new AuthenticationFailure(`${where}: ${message}`, { code: 403, replyText: message, cause: err });
+  }
+  return new ConnectError(`${where}: ${message}`, { cause: err });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

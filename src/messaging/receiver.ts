@@ -1,0 +1,420 @@
+/**
+ * Receiver (QPID-REFERENCE.md §1.8, §4.2, §4.3).
+ *
+ * - capacity 0 (the [py] default): each fetch() polls `basic.get` until its deadline, so nothing is ever
+ *   prefetched and stranded — Qpid's "credit for one message per fetch".
+ * - capacity N > 0: `basic.qos(N)` + `basic.consume`; deliveries are buffered and fetch() pops them.
+ *   CAVEAT: RabbitMQ's prefetch counts unacknowledged messages, Qpid's capacity unfetched ones, so an
+ *   application that fetches without acknowledging stalls after N messages.
+ * - A topic (exchange) source gets a private subscription queue bound with the subject.
+ * - `mode: browse`: see browse.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Channel, ConsumeMessage, Message as RawMessage } from 'amqplib';
+import type { Address, AddressMap } from './address/index.js';
+import { snapshotQueue } from './browse.js';
+import type { ChannelHandle } from './connection.js';
+import { Empty, LinkClosed, type MessagingError, ReceiverError } from './errors.js';
+import type { Message } from './message.js';
+import { applies, bindAll, deleteNode, queueOptions, type ResolvedNode, resolveNode } from './resolve.js';
+import type { Link, Session } from './session.js';
+import { deadlineOf, Signal } from './signal.js';
+import { fromDelivery, SUBJECT_HEADER, toMessagingError } from './wire.js';
+
+export interface ReceiverOptions {
+  /** Messages to prefetch (default 0: none, one `basic.get` per fetch). */
+  capacity?: number;
+}
+
+interface Buffered {
+  readonly message: Message;
+  readonly raw: RawMessage;
+  /** The channel it arrived on; undefined for browsed copies (nothing to acknowledge). */
+  readonly handle: ChannelHandle | undefined;
+  readonly tagEpoch: number;
+  readonly arrival: number;
+}
+
+let arrivals = 0;
+const MAX_RECOVERIES = 3;
+const POLL_MIN_MS = 5;
+const POLL_MAX_MS = 100;
+
+export class Receiver implements Link, AsyncIterable<Message> {
+  /** The address as given. */
+  readonly source: string;
+  readonly address: Address;
+  private cap: number;
+  private readonly noAck: boolean;
+  private readonly browse: boolean;
+  private browseMode: 'native' | 'emulated' | undefined;
+  private node: ResolvedNode | undefined;
+  private queue: string | undefined;
+  private subscriptionName: string | undefined;
+  private privateQueue = false;
+  private handle: ChannelHandle | undefined;
+  private consumerTag: string | undefined;
+  private buffer: Buffered[] = [];
+  private readonly arrived = new Signal();
+  private readonly attached = new Signal();
+  private closed = false;
+  private error: MessagingError | undefined;
+  private snapshotDone = false;
+  private unsettledCount = 0;
+  private recoveries = 0;
+
+  /** @internal Use `session.receiver()`. */
+  constructor(
+    readonly session: Session,
+    address: Address,
+    text: string,
+    options: ReceiverOptions,
+  ) {
+    this.address = address;
+    this.source = text;
+    this.cap = options.capacity ?? 0;
+    const reliability = address.options.link?.reliability;
+    this.noAck = reliability === 'unreliable' || reliability === 'at-most-once';
+    this.browse = address.options.mode === 'browse';
+  }
+
+  get capacity(): number {
+    return this.cap;
+  }
+
+  /** The queue messages are taken from (the private subscription queue for a topic). */
+  get queueName(): string | undefined {
+    return this.queue;
+  }
+
+  /** Changes the prefetch window: re-issues basic.qos and re-subscribes (buffered messages stay). */
+  async setCapacity(n: number): Promise<void> {
+    this.check();
+    this.cap = n;
+    const h = this.handle;
+    if (this.browse || !h || h.closed) return;
+    if (this.consumerTag) {
+      const tag = this.consumerTag;
+      this.consumerTag = undefined;
+      await h.channel.cancel(tag);
+    }
+    if (n > 0) await this.consume(h);
+  }
+
+  /** Prefetched messages not yet fetched. */
+  available(): number {
+    return this.buffer.length;
+  }
+
+  /** Fetched messages not yet acknowledged. */
+  unsettled(): number {
+    return this.unsettledCount;
+  }
+
+  /** The next message; waits up to `timeout` seconds (undefined = forever, 0 = no wait) or throws Empty. */
+  async fetch(timeout?: number): Promise<Message> {
+    const m = await this.get(timeout);
+    if (!m) throw new Empty('no message available');
+    return m;
+  }
+
+  /** Like fetch(), but resolves undefined instead of throwing Empty. */
+  async get(timeout?: number): Promise<Message | undefined> {
+    const deadline = deadlineOf(timeout);
+    let poll = POLL_MIN_MS;
+    for (;;) {
+      this.check();
+      const b = this.buffer.shift();
+      if (b) return this.take(b);
+      if (this.browseMode === 'emulated' && !this.snapshotDone) {
+        const h = await this.ready(deadline);
+        if (!h) return undefined;
+        await this.snapshot(h);
+        continue;
+      }
+      if (this.usesGet()) {
+        const h = await this.ready(deadline);
+        if (!h) return undefined;
+        const raw = await this.basicGet(h);
+        if (raw) return this.take({ message: fromDelivery(raw), raw, handle: h, tagEpoch: h.tagEpoch, arrival: 0 });
+        if (Date.now() >= deadline) return undefined;
+        await this.arrived.wait(Math.min(deadline, Date.now() + poll));
+        poll = Math.min(poll * 2, POLL_MAX_MS);
+        continue;
+      }
+      if (Date.now() >= deadline) return undefined;
+      await this.arrived.wait(deadline);
+    }
+  }
+
+  /** `for await (const m of receiver)`: fetches until the receiver is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      let m: Message | undefined;
+      try {
+        m = await this.get();
+      } catch (err) {
+        if (this.closed && err instanceof LinkClosed) return;
+        throw err;
+      }
+      if (m) yield m;
+    }
+  }
+
+  /** Cancels the subscription, releases prefetched messages, applies delete policies. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const h = this.handle;
+    if (h && !h.closed) {
+      if (this.consumerTag) await h.channel.cancel(this.consumerTag).catch(() => undefined);
+      // Prefetched but never fetched: back to the queue ([py] releases them too).
+      for (const b of this.buffer) if (b.handle === h && !h.closed) h.channel.nack(b.raw, false, true);
+    }
+    this.consumerTag = undefined;
+    this.buffer = [];
+    this.arrived.notify();
+    this.attached.notify();
+    this.session._removeReceiver(this);
+    const probe = this.session.connection._probe;
+    if (!this.error) {
+      const links = this.address.options.link?.['x-bindings'];
+      if (links && this.node && !this.privateQueue) {
+        await bindAll(probe, links, this.node, this.queue, this.address.subject, true).catch(() => undefined);
+      }
+      if (this.privateQueue && this.queue) {
+        await deleteNode(probe, { kind: 'queue', name: this.queue, created: true }).catch(() => undefined);
+      }
+      if (this.node && applies(this.address.options.delete, 'receiver')) {
+        await deleteNode(probe, this.node).catch(() => undefined);
+      }
+    }
+    // Fetched-but-unacknowledged messages stay acquired until acknowledged: keep the channel until then.
+    if (this.unsettledCount === 0) await this.releaseChannel();
+  }
+
+  // ---------------------------------------------------------------- Link
+
+  /** @internal */
+  async _attach(): Promise<void> {
+    const connection = this.session.connection;
+    const gen = connection.generation;
+    const probe = connection._probe;
+    this.node = await resolveNode(probe, this.address, 'receiver');
+    this.queue = this.node.kind === 'queue' ? this.node.name : await this.declareSubscription(this.node);
+    const links = this.address.options.link?.['x-bindings'];
+    if (links) await bindAll(probe, links, this.node, this.queue, this.address.subject);
+    let h = this.handle;
+    if (!h || h.closed) {
+      h = this.session.transactional
+        ? await this.session._sharedChannel()
+        : await connection._openChannel(false, (closed) => this.onChannelClosed(closed, gen));
+    }
+    if (this.closed) {
+      if (!this.session.transactional) await connection._closeChannel(h);
+      return;
+    }
+    this.handle = h;
+    // Unacked deliveries of a lost channel were requeued by the broker; only no-ack copies are still ours.
+    this.buffer = this.buffer.filter((b) => b.handle === h || b.handle === undefined);
+    if (this.browse) {
+      this.browseMode = connection.supportsBrowse ? 'native' : 'emulated';
+      this.snapshotDone = false;
+      if (this.browseMode === 'native') await this.consume(h);
+    } else if (this.cap > 0) {
+      await this.consume(h);
+    }
+    this.attached.notify();
+    this.arrived.notify();
+  }
+
+  /** @internal */
+  _detach(): void {
+    this.handle = undefined;
+    this.consumerTag = undefined;
+  }
+
+  /** @internal */
+  _fail(error: MessagingError): void {
+    if (this.closed) return;
+    this.error = error;
+    this.handle = undefined;
+    this.consumerTag = undefined;
+    this.arrived.notify();
+    this.attached.notify();
+  }
+
+  /** @internal session.receiver() failed half way: drop whatever was opened. */
+  async _discard(): Promise<void> {
+    this.closed = true;
+    if (this.privateQueue && this.queue) {
+      await deleteNode(this.session.connection._probe, { kind: 'queue', name: this.queue, created: true }).catch(
+        () => undefined,
+      );
+    }
+    await this.releaseChannel();
+  }
+
+  /** @internal Arrival number of the oldest buffered message. */
+  _headArrival(): number | undefined {
+    return this.buffer[0]?.arrival;
+  }
+
+  /** @internal Forget prefetched messages of a channel that was recovered (they will be redelivered). */
+  _dropBuffered(h: ChannelHandle): void {
+    this.buffer = this.buffer.filter((b) => b.handle !== h);
+  }
+
+  /** @internal A message of ours was acknowledged (or dropped). */
+  _settled(): void {
+    if (this.unsettledCount > 0) this.unsettledCount--;
+    if (this.closed && this.unsettledCount === 0) void this.releaseChannel();
+  }
+
+  // ---------------------------------------------------------------- internal
+
+  private check(): void {
+    if (this.error) throw this.error;
+    if (this.closed) throw new LinkClosed('receiver closed');
+  }
+
+  private usesGet(): boolean {
+    return !this.browse && this.cap <= 0;
+  }
+
+  private take(b: Buffered): Message {
+    const handle = this.noAck || this.browse ? undefined : b.handle;
+    this.session._track(b.message, { receiver: this, handle, tagEpoch: b.tagEpoch, raw: b.raw });
+    if (handle) this.unsettledCount++;
+    return b.message;
+  }
+
+  private async ready(deadline: number): Promise<ChannelHandle | undefined> {
+    for (;;) {
+      this.check();
+      if (this.handle && !this.handle.closed) return this.handle;
+      if (Date.now() >= deadline) return undefined;
+      await this.attached.wait(Math.min(deadline, Date.now() + 200));
+    }
+  }
+
+  private async basicGet(h: ChannelHandle): Promise<RawMessage | false> {
+    try {
+      return await h.channel.get(this.queue as string, { noAck: this.noAck });
+    } catch (err) {
+      this.check();
+      if (h.closed) return false; // recovery is under way; the loop waits for it
+      throw toMessagingError(err, 'link', ReceiverError);
+    }
+  }
+
+  private async snapshot(h: ChannelHandle): Promise<void> {
+    const raws = await snapshotQueue(h.channel, this.queue as string);
+    for (const raw of raws) {
+      this.buffer.push({ message: fromDelivery(raw), raw, handle: undefined, tagEpoch: 0, arrival: ++arrivals });
+    }
+    this.snapshotDone = true;
+  }
+
+  private async consume(h: ChannelHandle): Promise<void> {
+    const xSubscribe: AddressMap = this.address.options.link?.['x-subscribe'] ?? {};
+    const args: Record<string, unknown> = { ...((xSubscribe['arguments'] as AddressMap | undefined) ?? {}) };
+    const native = this.browseMode === 'native';
+    if (native) args['x-browse'] = true;
+    if (!native && this.cap > 0) await h.channel.prefetch(this.cap);
+    const ok = await h.channel.consume(this.queue as string, (raw) => this.onDelivery(h, raw), {
+      noAck: this.noAck || native,
+      exclusive: xSubscribe['exclusive'] === true,
+      arguments: args,
+    });
+    this.consumerTag = ok.consumerTag;
+  }
+
+  private onDelivery(h: ChannelHandle, raw: ConsumeMessage | null): void {
+    if (raw === null) {
+      this.onServerCancel(h);
+      return;
+    }
+    if (h !== this.handle) return;
+    const message = fromDelivery(raw);
+    const handle = this.browseMode === 'native' ? undefined : h;
+    this.buffer.push({ message, raw, handle, tagEpoch: h.tagEpoch, arrival: ++arrivals });
+    this.arrived.notify();
+    this.session._arrivals.notify();
+  }
+
+  // The broker cancelled our consumer (queue deleted, ...): resubscribe if the address still resolves
+  // (e.g. it creates the queue), else the reader gets LinkClosed. Other links are not touched.
+  private onServerCancel(h: ChannelHandle): void {
+    if (this.closed || h !== this.handle) return;
+    this.consumerTag = undefined;
+    this.recover(h);
+  }
+
+  private onChannelClosed(h: ChannelHandle, gen: number): void {
+    const connection = this.session.connection;
+    setImmediate(() => {
+      if (this.closed || this.handle !== h || !connection._isCurrent(gen)) return;
+      this._detach();
+      this.recover(h);
+    });
+  }
+
+  private recover(h: ChannelHandle): void {
+    if (++this.recoveries > MAX_RECOVERIES) {
+      this._fail(new LinkClosed(`receiver ${this.source} closed`, { cause: h.error }));
+      return;
+    }
+    this._attach().then(
+      () => {
+        this.recoveries = 0;
+      },
+      (err: unknown) => {
+        const cause = toMessagingError(err, 'link');
+        this._fail(
+          new LinkClosed(`receiver ${this.source} closed by the broker: ${cause.message}`, {
+            cause,
+            code: cause.code,
+            replyText: cause.replyText,
+          }),
+        );
+      },
+    );
+  }
+
+  // Topic source: a private queue per receiver, bound with the subject (QPID-REFERENCE.md §1.8).
+  private async declareSubscription(node: ResolvedNode): Promise<string> {
+    const link = this.address.options.link ?? {};
+    const xDeclare: AddressMap = link['x-declare'] ?? {};
+    // [cpp] `<exchange>_<uuid>`; queue names may not start with `amq.` on RabbitMQ (403).
+    this.subscriptionName ??= link.name ?? `${node.name.replace(/^amq\./, 'amq_')}_${randomUUID()}`;
+    const name = this.subscriptionName;
+    const durable = link.durable ?? false;
+    const options = queueOptions(xDeclare, durable);
+    // Durable subscriptions must outlive the connection: not exclusive on RabbitMQ. Private ones are
+    // exclusive (gone with the connection) and deleted on close; not auto-delete, since changing capacity
+    // cancels the only consumer.
+    options.exclusive = typeof xDeclare['exclusive'] === 'boolean' ? xDeclare['exclusive'] : !durable;
+    const probe = this.session.connection._probe;
+    await probe((ch: Channel) => ch.assertQueue(name, options));
+    this.privateQueue = !durable;
+    if (link['x-bindings'] === undefined) {
+      const type = node.exchangeType ?? 'topic';
+      const subject = this.address.subject;
+      let key = subject ?? (type === 'topic' ? '#' : '');
+      let args: Record<string, unknown> | undefined;
+      if (type === 'headers') {
+        key = '';
+        args = { 'x-match': 'all', ...(subject !== undefined ? { [SUBJECT_HEADER]: subject } : {}) };
+      }
+      await probe((ch: Channel) => ch.bindQueue(name, node.name, key, args));
+    }
+    return name;
+  }
+
+  private async releaseChannel(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    if (h && !this.session.transactional) await this.session.connection._closeChannel(h);
+  }
+}

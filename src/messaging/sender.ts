@@ -1,0 +1,344 @@
+/**
+ * Sender (QPID-REFERENCE.md §1.7, §4.1): publishes to the node its address resolved to, with publisher
+ * confirms. `capacity` bounds the messages sent but not yet confirmed: send() waits for room instead of
+ * buffering without limit. Unconfirmed messages are kept until confirmed, and re-sent after a reconnect
+ * or channel recovery (at-least-once: the broker may have taken the first copy), or rejected with the
+ * error that ended the link — never silently dropped.
+ */
+import type { Channel, ConfirmChannel, Options, Message as RawMessage } from 'amqplib';
+import type { Address, Reliability } from './address/index.js';
+import type { ChannelHandle } from './connection.js';
+import type { MessageContent } from './content-codec.js';
+import {
+  Detached,
+  InsufficientCapacity,
+  LinkClosed,
+  MessageRejected,
+  type MessagingError,
+  NoRoute,
+  SendError,
+} from './errors.js';
+import { Message } from './message.js';
+import { applies, bindAll, deleteNode, type ResolvedNode, resolveNode } from './resolve.js';
+import type { Link, Session } from './session.js';
+import { deadlineOf, Signal } from './signal.js';
+import { SUBJECT_HEADER, toMessagingError, toPublish } from './wire.js';
+
+export interface SenderOptions {
+  /** Most messages sent but not yet confirmed (default 50, as [cpp]). 0 makes every send fail. */
+  capacity?: number;
+  /** Default for `message.durable` when a message leaves it unset. */
+  durable?: boolean;
+}
+
+export interface SendOptions {
+  /** Wait for the broker's confirm (default true, as [py]). */
+  sync?: boolean;
+  /** Seconds to wait for capacity (and, with sync, for the confirm). */
+  timeout?: number;
+}
+
+interface Pending {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly options: Options.Publish;
+  readonly resolve: () => void;
+  readonly reject: (err: MessagingError) => void;
+  /** The channel it was last published on; undefined while waiting to be (re)published. */
+  handle: ChannelHandle | undefined;
+  returned: MessagingError | undefined;
+}
+
+export const DEFAULT_SENDER_CAPACITY = 50;
+const MAX_RECOVERIES = 3;
+
+export class Sender implements Link {
+  /** The address as given. */
+  readonly target: string;
+  readonly address: Address;
+  /** Default for `message.durable`. */
+  durable: boolean;
+  private cap: number;
+  private readonly reliable: boolean;
+  private node: ResolvedNode | undefined;
+  private handle: ChannelHandle | undefined;
+  private readonly pending = new Set<Pending>();
+  private readonly room = new Signal();
+  private readonly attached = new Signal();
+  private closed = false;
+  private error: MessagingError | undefined;
+  /** An async send failed after send() returned: reported by the next call, as [py] check_error. */
+  private asyncError: MessagingError | undefined;
+  /** Channel recoveries since the last confirm: a message the broker keeps refusing must not loop. */
+  private recoveries = 0;
+
+  /** @internal Use `session.sender()`. */
+  constructor(
+    readonly session: Session,
+    address: Address,
+    text: string,
+    options: SenderOptions,
+  ) {
+    this.address = address;
+    this.target = text;
+    this.cap = options.capacity ?? DEFAULT_SENDER_CAPACITY;
+    this.durable = options.durable ?? false;
+    const reliability: Reliability | undefined = address.options.link?.reliability;
+    this.reliable = !session.transactional && reliability !== 'unreliable' && reliability !== 'at-most-once';
+  }
+
+  get capacity(): number {
+    return this.cap;
+  }
+
+  set capacity(n: number) {
+    this.cap = n;
+    this.room.notify();
+  }
+
+  /** Sent but not yet confirmed by the broker. */
+  unsettled(): number {
+    return this.pending.size;
+  }
+
+  /** How many more messages may be sent before send() waits. */
+  available(): number {
+    return Math.max(0, this.cap - this.pending.size);
+  }
+
+  /**
+   * Sends a Message, or any content (wrapped in one). With `sync` (the default) resolves once the broker
+   * confirmed it; rejects with NoRoute when a queue target no longer exists, MessageRejected on a nack.
+   */
+  async send(message: Message<unknown> | MessageContent, options: SendOptions = {}): Promise<void> {
+    this.check();
+    const m = message instanceof Message ? message : new Message({ content: message as MessageContent });
+    const { exchange, routingKey, subject } = this.route(m);
+    const out = toPublish(m, subject, this.durable);
+    const publishOptions: Options.Publish = { ...out.options, mandatory: this.isQueueTarget() && this.reliable };
+    const deadline = deadlineOf(options.timeout);
+    if (this.cap <= 0) throw new InsufficientCapacity(`capacity = ${this.cap}`);
+    while (this.pending.size >= this.cap) {
+      if (!(await this.room.wait(deadline)) && this.pending.size >= this.cap) {
+        throw new InsufficientCapacity(`capacity = ${this.cap}`);
+      }
+      this.check();
+    }
+    if (!this.reliable) {
+      const h = await this.ready();
+      await writeWithBackpressure(h.channel, () => h.channel.publish(exchange, routingKey, out.body, publishOptions));
+      return;
+    }
+    let entry!: Pending;
+    const done = new Promise<void>((resolve, reject) => {
+      entry = {
+        exchange,
+        routingKey,
+        body: out.body,
+        options: publishOptions,
+        resolve,
+        reject,
+        handle: undefined,
+        returned: undefined,
+      };
+    });
+    this.pending.add(entry);
+    const h = await this.ready().catch((err: unknown) => {
+      this.pending.delete(entry);
+      this.room.notify();
+      throw err;
+    });
+    if (!entry.handle && this.pending.has(entry)) {
+      await writeWithBackpressure(h.channel, () => this.publish(entry, h as ChannelHandle<ConfirmChannel>));
+    }
+    if (options.sync === false) {
+      done.catch((err: MessagingError) => {
+        this.asyncError ??= err;
+      });
+      return;
+    }
+    await done;
+  }
+
+  /** Waits until every message sent so far is confirmed (or failed); throws the first failure. */
+  async sync(timeout?: number): Promise<void> {
+    const deadline = deadlineOf(timeout);
+    while (this.pending.size > 0) {
+      if (!(await this.room.wait(deadline)) && this.pending.size > 0) break;
+    }
+    const err = this.asyncError;
+    this.asyncError = undefined;
+    if (err) throw err;
+  }
+
+  /** Waits for outstanding confirms, then closes; applies the address's delete policy. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (!this.error) await this.sync().catch(() => undefined);
+    this.closed = true;
+    const err = new LinkClosed('sender closed');
+    for (const p of this.pending) p.reject(err);
+    this.pending.clear();
+    this.room.notify();
+    this.attached.notify();
+    if (!this.session.transactional) await this.session.connection._closeChannel(this.handle);
+    this.handle = undefined;
+    this.session._removeSender(this);
+    if (this.node && applies(this.address.options.delete, 'sender') && !this.error) {
+      await deleteNode(this.session.connection._probe, this.node).catch(() => undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- Link
+
+  /** @internal */
+  async _attach(): Promise<void> {
+    const connection = this.session.connection;
+    const gen = connection.generation;
+    this.node = await resolveNode(connection._probe, this.address, 'sender');
+    const linkBindings = this.address.options.link?.['x-bindings'];
+    if (linkBindings) {
+      const queue = this.node.kind === 'queue' ? this.node.name : undefined;
+      await bindAll(connection._probe, linkBindings, this.node, queue, this.address.subject);
+    }
+    let h: ChannelHandle;
+    if (this.session.transactional) {
+      h = await this.session._sharedChannel();
+    } else {
+      h = await connection._openChannel<Channel>(this.reliable, (closed) => this.onChannelClosed(closed, gen));
+      h.channel.on('return', (raw: RawMessage) => this.onReturn(raw));
+    }
+    if (this.closed) {
+      if (!this.session.transactional) await connection._closeChannel(h);
+      return;
+    }
+    this.handle = h;
+    // Replay: whatever was not confirmed on the old channel goes out again, in order.
+    for (const p of this.pending) {
+      if (!p.handle) await writeWithBackpressure(h.channel, () => this.publish(p, h as ChannelHandle<ConfirmChannel>));
+    }
+    this.attached.notify();
+  }
+
+  /** @internal */
+  _detach(): void {
+    this.handle = undefined;
+    for (const p of this.pending) p.handle = undefined;
+  }
+
+  /** @internal */
+  _fail(error: MessagingError): void {
+    if (this.closed) return;
+    this.error = error;
+    this.handle = undefined;
+    for (const p of this.pending) p.reject(error);
+    this.pending.clear();
+    this.room.notify();
+    this.attached.notify();
+  }
+
+  // ---------------------------------------------------------------- internal
+
+  private check(): void {
+    if (this.closed) throw new LinkClosed('sender closed');
+    if (this.error) throw this.error;
+    const err = this.asyncError;
+    if (err) {
+      this.asyncError = undefined;
+      throw err;
+    }
+  }
+
+  private isQueueTarget(): boolean {
+    return this.node?.kind === 'queue';
+  }
+
+  // §1.7: queue → default exchange by queue name; topic → the exchange, subject as routing key.
+  private route(m: Message<unknown>): { exchange: string; routingKey: string; subject: string | undefined } {
+    const node = this.node;
+    if (!node) throw new Detached('sender not attached');
+    const subject = m.subject ?? this.address.subject ?? stringHeader(m.properties[SUBJECT_HEADER]);
+    if (node.kind === 'queue') return { exchange: '', routingKey: node.name, subject };
+    return { exchange: node.name, routingKey: subject ?? '', subject };
+  }
+
+  private publish(p: Pending, h: ChannelHandle<ConfirmChannel>): boolean {
+    p.handle = h;
+    p.returned = undefined;
+    return h.channel.publish(p.exchange, p.routingKey, p.body, p.options, (err: unknown) => {
+      if (!this.pending.has(p) || p.handle !== h) return;
+      if (err && (h.closed || String((err as Error).message ?? err).includes('closed'))) {
+        // Outcome unknown: the channel went away. Kept for replay, or rejected if the link fails.
+        p.handle = undefined;
+        return;
+      }
+      this.pending.delete(p);
+      this.recoveries = 0;
+      this.room.notify();
+      if (err) p.reject(new MessageRejected('message rejected by the broker (basic.nack)', { cause: err }));
+      else if (p.returned) p.reject(p.returned);
+      else p.resolve();
+    });
+  }
+
+  // basic.return comes before the confirm of the same message; match it to the oldest identical send.
+  private onReturn(raw: RawMessage): void {
+    for (const p of this.pending) {
+      if (!p.returned && p.routingKey === raw.fields.routingKey && p.body.equals(raw.content)) {
+        const fields = raw.fields as { replyText?: string; replyCode?: number };
+        const text = String(fields.replyText ?? 'NO_ROUTE');
+        p.returned = new NoRoute(`${text}: no queue ${raw.fields.routingKey}`, {
+          code: Number(fields.replyCode ?? 312),
+          replyText: text,
+        });
+        return;
+      }
+    }
+  }
+
+  private async ready(): Promise<ChannelHandle> {
+    for (;;) {
+      this.check();
+      if (this.handle && !this.handle.closed) return this.handle;
+      // Fails fast once the connection has failed or closed; otherwise waits for the replay.
+      await this.session.connection._model();
+      if (this.handle && !this.handle.closed) return this.handle;
+      await this.attached.wait(Date.now() + 1000);
+    }
+  }
+
+  // A channel error (not a lost connection) closed our channel: reopen and replay, or fail.
+  private onChannelClosed(h: ChannelHandle, gen: number): void {
+    const connection = this.session.connection;
+    setImmediate(() => {
+      if (this.closed || this.handle !== h || !connection._isCurrent(gen)) return;
+      if (++this.recoveries > MAX_RECOVERIES) {
+        this._fail(h.error ?? new SendError('sender channel closed'));
+        return;
+      }
+      this._detach();
+      this._attach().catch((err: unknown) => {
+        this._fail(h.error ?? toMessagingError(err, 'link', SendError));
+      });
+    });
+  }
+}
+
+function stringHeader(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+// amqplib buffers when the socket is full and returns false: wait for 'drain' before the next write.
+async function writeWithBackpressure(ch: Channel, write: () => boolean): Promise<void> {
+  if (write()) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      ch.off('drain', done);
+      ch.off('close', done);
+      resolve();
+    };
+    ch.once('drain', done);
+    ch.once('close', done);
+  });
+}

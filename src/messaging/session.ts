@@ -1,0 +1,357 @@
+/**
+ * Session (QPID-REFERENCE.md §3): creates links, acknowledges what they fetched, runs transactions.
+ *
+ * Channels: in a non-transactional session every link has its own channel, so a channel error (a 404 on
+ * publish, a bad ack) only hurts — and only recovers — that link. A transactional session needs one
+ * channel (tx.select is per channel), shared by all its links.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Channel, Message as RawMessage } from 'amqplib';
+import { type Address, parseAddress, resolveTemporaryAddress } from './address/index.js';
+import type { ChannelHandle, Connection } from './connection.js';
+import {
+  Empty,
+  type MessagingError,
+  NontransactionalSession,
+  SessionClosed,
+  TransactionAborted,
+  TransactionUnknown,
+} from './errors.js';
+import type { Message } from './message.js';
+import { Receiver, type ReceiverOptions } from './receiver.js';
+import { Sender, type SenderOptions } from './sender.js';
+import { deadlineOf, Signal, sleep } from './signal.js';
+import { toMessagingError } from './wire.js';
+
+export interface SessionOptions {
+  /** Sends and acknowledgements take effect on commit() (AMQP tx class). */
+  transactional?: boolean;
+}
+
+/** What acknowledge() does with a message: accept (ack), reject (dead-letter/drop), release (requeue). */
+export type Disposition = 'accept' | 'reject' | 'release';
+
+export interface AcknowledgeOptions {
+  disposition?: Disposition;
+  /** Wait until the broker has processed the acknowledgements (default true, as in [py]). */
+  sync?: boolean;
+}
+
+/** @internal The part of a link that sessions and connections drive. */
+export interface Link {
+  /** (Re)establishes the link on the current connection: resolve, declare, subscribe, replay. */
+  _attach(): Promise<void>;
+  /** The wire state is gone (connection or channel lost); desired state is kept. */
+  _detach(): void;
+  /** The link can never work again. */
+  _fail(error: MessagingError): void;
+}
+
+/** @internal Where a fetched message came from, to acknowledge it on the right channel. */
+export interface Receipt {
+  readonly receiver: Receiver;
+  /** Undefined when nothing needs acknowledging (unreliable or browse links). */
+  readonly handle: ChannelHandle | undefined;
+  readonly tagEpoch: number;
+  readonly raw: RawMessage;
+}
+
+const receipts = new WeakMap<Message, Receipt>();
+const RESTORE_ATTEMPTS = 10;
+const RESTORE_BACKOFF_MS = 100;
+
+/** @internal */
+export function setReceipt(message: Message, receipt: Receipt): void {
+  receipts.set(message, receipt);
+}
+
+export class Session {
+  readonly transactional: boolean;
+  private readonly senderSet = new Set<Sender>();
+  private readonly receiverSet = new Set<Receiver>();
+  private readonly unacked = new Set<Message>();
+  private closed = false;
+  private error: MessagingError | undefined;
+  private txHandle: ChannelHandle | undefined;
+  private txOpening: Promise<ChannelHandle> | undefined;
+  /** Work since the last commit/rollback was lost with a channel. */
+  private aborted = false;
+  /** @internal Notified whenever a receiver of this session buffers a message. */
+  readonly _arrivals = new Signal();
+
+  /** @internal Use `connection.session()`. */
+  constructor(
+    readonly connection: Connection,
+    readonly name: string,
+    options: SessionOptions,
+  ) {
+    this.transactional = options.transactional === true;
+  }
+
+  get senders(): readonly Sender[] {
+    return [...this.senderSet];
+  }
+
+  get receivers(): readonly Receiver[] {
+    return [...this.receiverSet];
+  }
+
+  /** Creates a sender for an address string; resolves (and creates, per policy) its node first. */
+  async sender(address: string | Address, options: SenderOptions = {}): Promise<Sender> {
+    this.checkOpen();
+    const text = String(address);
+    const parsed = typeof address === 'string' ? parseAddress(address, 'sender') : address;
+    const sender = new Sender(this, resolveTemporaryAddress(parsed, randomUUID()), text, options);
+    await sender._attach();
+    this.senderSet.add(sender);
+    return sender;
+  }
+
+  /** Creates a receiver for an address string; subscribes before returning. */
+  async receiver(address: string | Address, options: ReceiverOptions = {}): Promise<Receiver> {
+    this.checkOpen();
+    const text = String(address);
+    const parsed = typeof address === 'string' ? parseAddress(address, 'receiver') : address;
+    const receiver = new Receiver(this, resolveTemporaryAddress(parsed, randomUUID()), text, options);
+    try {
+      await receiver._attach();
+    } catch (err) {
+      await receiver._discard();
+      throw err;
+    }
+    this.receiverSet.add(receiver);
+    return receiver;
+  }
+
+  /**
+   * Acknowledges one message, or every message fetched on this session and not yet acknowledged.
+   * Messages fetched over a connection or channel that has since been lost are dropped, never acked on
+   * the new one (their delivery tags mean nothing there; the broker redelivers them).
+   */
+  async acknowledge(message?: Message, options: AcknowledgeOptions = {}): Promise<void> {
+    this.checkOpen();
+    const disposition = options.disposition ?? 'accept';
+    const messages = message ? [message] : [...this.unacked];
+    const touched = new Set<Channel>();
+    for (const m of messages) {
+      this.unacked.delete(m);
+      const r = receipts.get(m);
+      if (!r) continue;
+      receipts.delete(m);
+      const h = r.handle;
+      if (h && !h.closed && h.tagEpoch === r.tagEpoch) {
+        if (disposition === 'accept') h.channel.ack(r.raw);
+        else if (disposition === 'reject') h.channel.reject(r.raw, false);
+        else h.channel.nack(r.raw, false, true);
+        touched.add(h.channel);
+      }
+      // After the ack is written: a closed receiver may now close its channel.
+      r.receiver._settled();
+    }
+    if (options.sync !== false) {
+      // 0-9-1 never confirms acks: a round trip on the same channel proves they were processed.
+      for (const ch of touched) await ch.prefetch(0).catch(() => undefined);
+    }
+  }
+
+  /** Waits until every sender's messages are confirmed and acknowledgements processed. */
+  async sync(timeout?: number): Promise<void> {
+    this.checkOpen();
+    for (const s of this.senderSet) await s.sync(timeout);
+  }
+
+  /** The receiver holding the oldest prefetched message (receivers with capacity > 0); Empty on timeout. */
+  async nextReceiver(timeout?: number): Promise<Receiver> {
+    const deadline = deadlineOf(timeout);
+    for (;;) {
+      this.checkOpen();
+      let best: Receiver | undefined;
+      let bestSeq = Number.POSITIVE_INFINITY;
+      for (const r of this.receiverSet) {
+        const seq = r._headArrival();
+        if (seq !== undefined && seq < bestSeq) {
+          best = r;
+          bestSeq = seq;
+        }
+      }
+      if (best) return best;
+      if (Date.now() >= deadline) throw new Empty('no message available');
+      await this._arrivals.wait(deadline);
+    }
+  }
+
+  /** Commits sends and acknowledgements made since the last commit (transactional sessions). */
+  async commit(): Promise<void> {
+    const h = await this.txChannel();
+    if (this.aborted) {
+      this.aborted = false;
+      throw new TransactionAborted('transaction aborted: the channel was lost since the last commit');
+    }
+    try {
+      await txRpc(h.channel, TX_COMMIT, TX_COMMIT_OK);
+    } catch (err) {
+      throw new TransactionUnknown(`commit outcome unknown: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Discards sends, and returns fetched-but-unacknowledged messages to their queues (redelivered). */
+  async rollback(): Promise<void> {
+    const h = await this.txChannel();
+    this.aborted = false;
+    await txRpc(h.channel, TX_ROLLBACK, TX_ROLLBACK_OK).catch((err: unknown) => {
+      throw toMessagingError(err, 'session');
+    });
+    // basic.recover is not transactional; it requeues every unacked delivery of the channel. Tags of the
+    // old deliveries die with it, so drop them (and prefetched copies) before asking.
+    h.tagEpoch++;
+    for (const m of [...this.unacked]) {
+      if (receipts.get(m)?.handle === h) {
+        this.unacked.delete(m);
+        receipts.delete(m);
+      }
+    }
+    for (const r of this.receiverSet) r._dropBuffered(h);
+    await h.channel.recover().catch((err: unknown) => {
+      throw toMessagingError(err, 'session');
+    });
+  }
+
+  /** Closes every link; unacknowledged messages go back to their queues. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const r of [...this.receiverSet]) await r.close().catch(() => undefined);
+    for (const s of [...this.senderSet]) await s.close().catch(() => undefined);
+    this.closed = true;
+    this.unacked.clear();
+    await this.connection._closeChannel(this.txHandle);
+    this.txHandle = undefined;
+    this._arrivals.notify();
+    this.connection._forget(this);
+  }
+
+  // ---------------------------------------------------------------- internal
+
+  /** @internal */
+  async _open(): Promise<void> {
+    if (this.transactional) await this.txChannel();
+  }
+
+  /** @internal A fetched message that needs (or needed) acknowledging. */
+  _track(message: Message, receipt: Receipt): void {
+    setReceipt(message, receipt);
+    if (receipt.handle) this.unacked.add(message);
+  }
+
+  /** @internal */
+  _removeSender(s: Sender): void {
+    this.senderSet.delete(s);
+  }
+
+  /** @internal */
+  _removeReceiver(r: Receiver): void {
+    this.receiverSet.delete(r);
+  }
+
+  /** @internal The shared channel of a transactional session (opened and tx.select'ed on demand). */
+  async _sharedChannel(): Promise<ChannelHandle> {
+    return this.txChannel();
+  }
+
+  /** @internal The connection dropped: every link loses its wire state. */
+  _connectionLost(): void {
+    if (this.transactional && this.txHandle) this.aborted = true;
+    this.txHandle = undefined;
+    this.txOpening = undefined;
+    for (const l of this.links()) l._detach();
+  }
+
+  /** @internal A new connection is up: replay every link. */
+  async _restore(): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (this.transactional) await this.txChannel();
+    } catch {
+      return; // the connection went again; the next restore retries
+    }
+    const gen = this.connection.generation;
+    for (const l of this.links()) {
+      for (let attempt = 1; ; attempt++) {
+        if (!this.connection._isCurrent(gen)) return; // lost again: the next restore takes over
+        try {
+          await l._attach();
+          break;
+        } catch (err) {
+          const e = toMessagingError(err, 'link');
+          // RabbitMQ may not yet have noticed the old connection died and still holds its exclusive
+          // queues (405 RESOURCE_LOCKED on re-declare): back off and retry, as the Java client does.
+          if (e.code === 405 && attempt < RESTORE_ATTEMPTS) {
+            await sleep(RESTORE_BACKOFF_MS * attempt);
+            continue;
+          }
+          if (this.connection._isCurrent(gen)) l._fail(e);
+          break;
+        }
+      }
+    }
+  }
+
+  /** @internal */
+  _fail(error: MessagingError): void {
+    this.error = error;
+    for (const l of this.links()) l._fail(error);
+    this._arrivals.notify();
+  }
+
+  private links(): Link[] {
+    return [...this.senderSet, ...this.receiverSet];
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SessionClosed('session closed');
+    if (this.error) throw this.error;
+  }
+
+  private async txChannel(): Promise<ChannelHandle> {
+    if (!this.transactional) throw new NontransactionalSession('session is not transactional');
+    this.checkOpen();
+    if (this.txHandle && !this.txHandle.closed) return this.txHandle;
+    if (!this.txOpening) {
+      this.txOpening = (async () => {
+        const h = await this.connection._openChannel(false, (closed) => this.onTxChannelClosed(closed));
+        await txRpc(h.channel, TX_SELECT, TX_SELECT_OK);
+        this.txHandle = h;
+        return h;
+      })();
+      this.txOpening.finally(() => (this.txOpening = undefined)).catch(() => undefined);
+    }
+    return this.txOpening;
+  }
+
+  // A channel error (not a lost connection) closed the tx channel: abort, reopen, replay the links.
+  private onTxChannelClosed(h: ChannelHandle): void {
+    const gen = this.connection.generation;
+    setImmediate(() => {
+      if (this.closed || this.txHandle !== h || !this.connection._isCurrent(gen)) return;
+      this.aborted = true;
+      this.txHandle = undefined;
+      for (const l of this.links()) l._detach();
+      void this._restore();
+    });
+  }
+}
+
+// tx class method ids (class 90): amqplib has no tx API, but its channel rpc takes any method id.
+const TX_SELECT = (90 << 16) | 10;
+const TX_SELECT_OK = (90 << 16) | 11;
+const TX_COMMIT = (90 << 16) | 20;
+const TX_COMMIT_OK = (90 << 16) | 21;
+const TX_ROLLBACK = (90 << 16) | 30;
+const TX_ROLLBACK_OK = (90 << 16) | 31;
+
+interface RpcChannel {
+  rpc(method: number, fields: Record<string, never>, expect: number): Promise<unknown>;
+}
+
+function txRpc(ch: Channel, method: number, expect: number): Promise<unknown> {
+  return (ch as unknown as RpcChannel).rpc(method, {}, expect);
+}

@@ -1,0 +1,148 @@
+/**
+ * Broker URLs (QPID-REFERENCE.md §2.1). Every form a Qpid or RabbitMQ user may type:
+ *
+ * - `host`, `host:port`, `[::1]:5672`
+ * - `amqp://user:pass@host:port/vhost`, `amqps://...` (percent-decoded, query string ignored)
+ * - Qpid's `user/pass@host:port` and `amqp://guest/guest@host:port` ([py] separator is `/`)
+ * - [cpp] `amqp:tcp:host:port,tcp:host2:port2`, `ssl:host:5671`
+ * - comma-separated failover lists, oslo.messaging style: `amqp://u:p@h1:5672,h2:5673/vhost`
+ *   (entries without credentials inherit the first entry's; the vhost applies to all).
+ */
+import { ConnectionError } from './errors.js';
+
+export interface BrokerUrl {
+  readonly protocol: 'amqp' | 'amqps';
+  readonly hostname: string;
+  readonly port: number;
+  readonly username?: string;
+  readonly password?: string;
+  readonly vhost?: string;
+}
+
+export const DEFAULT_PORT = 5672;
+export const DEFAULT_TLS_PORT = 5671;
+
+/** Parses a URL or comma-separated failover list into one entry per broker, in order. */
+export function parseUrl(text: string): BrokerUrl[] {
+  let rest = text.trim();
+  if (rest === '') throw new ConnectionError('empty broker URL');
+  let protocol: 'amqp' | 'amqps' = 'amqp';
+  const scheme = /^(amqps?)(:\/\/|:)/i.exec(rest);
+  if (scheme) {
+    protocol = (scheme[1] as string).toLowerCase() as 'amqp' | 'amqps';
+    rest = rest.slice(scheme[0].length);
+  }
+  const query = rest.indexOf('?');
+  if (query >= 0) rest = rest.slice(0, query);
+  // The vhost is the path after the last host; a `/` before the last `@` separates Qpid user/password.
+  let vhost: string | undefined;
+  const lastAt = rest.lastIndexOf('@');
+  const slash = rest.indexOf('/', lastAt + 1);
+  if (slash >= 0) {
+    const path = rest.slice(slash + 1);
+    rest = rest.slice(0, slash);
+    if (path !== '') vhost = decode(path, text);
+  }
+  const entries = splitEntries(rest);
+  const urls: BrokerUrl[] = [];
+  let first: { username?: string; password?: string } | undefined;
+  for (const entry of entries) {
+    const parsed = parseEntry(entry, protocol, text);
+    const creds = parsed.username !== undefined ? parsed : first;
+    if (first === undefined) first = { username: parsed.username, password: parsed.password };
+    urls.push(
+      clean({
+        protocol: parsed.protocol,
+        hostname: parsed.hostname,
+        port: parsed.port,
+        username: creds?.username,
+        password: creds?.password,
+        vhost,
+      }),
+    );
+  }
+  return urls;
+}
+
+/** Writes a BrokerUrl back as an `amqp://` URL (password masked unless asked for). */
+export function formatUrl(url: BrokerUrl, withPassword = false): string {
+  const host = url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname;
+  const user =
+    url.username === undefined
+      ? ''
+      : `${encodeURIComponent(url.username)}${
+          url.password === undefined ? '' : `:${withPassword ? encodeURIComponent(url.password) : '***'}`
+        }@`;
+  const vhost = url.vhost === undefined ? '' : `/${encodeURIComponent(url.vhost)}`;
+  return `${url.protocol}://${user}${host}:${url.port}${vhost}`;
+}
+
+// Commas separate brokers, except inside a `[ipv6]` literal (which has none anyway) — split plainly.
+function splitEntries(rest: string): string[] {
+  return rest
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function parseEntry(
+  entry: string,
+  defaultProtocol: 'amqp' | 'amqps',
+  text: string,
+): { protocol: 'amqp' | 'amqps'; hostname: string; port: number; username?: string; password?: string } {
+  let hostPart = entry;
+  let username: string | undefined;
+  let password: string | undefined;
+  const at = entry.lastIndexOf('@');
+  if (at >= 0) {
+    const creds = entry.slice(0, at);
+    hostPart = entry.slice(at + 1);
+    // Qpid accepts `/` or `:` between user and password; the first one wins.
+    const sep = creds.search(/[:/]/);
+    username = decode(sep < 0 ? creds : creds.slice(0, sep), text);
+    if (sep >= 0) password = decode(creds.slice(sep + 1), text);
+  }
+  let protocol = defaultProtocol;
+  const tag = /^(tcp|ssl|tls):/i.exec(hostPart);
+  if (tag) {
+    if ((tag[1] as string).toLowerCase() !== 'tcp') protocol = 'amqps';
+    hostPart = hostPart.slice(tag[0].length);
+  }
+  let hostname: string;
+  let portText: string | undefined;
+  if (hostPart.startsWith('[')) {
+    const close = hostPart.indexOf(']');
+    if (close < 0) throw new ConnectionError(`invalid broker URL ${text}: unclosed '['`);
+    hostname = hostPart.slice(1, close);
+    const after = hostPart.slice(close + 1);
+    if (after.startsWith(':')) portText = after.slice(1);
+    else if (after !== '') throw new ConnectionError(`invalid broker URL ${text}: unexpected ${after}`);
+  } else {
+    const colon = hostPart.lastIndexOf(':');
+    hostname = colon < 0 ? hostPart : hostPart.slice(0, colon);
+    if (colon >= 0) portText = hostPart.slice(colon + 1);
+  }
+  if (hostname === '') hostname = 'localhost';
+  let port = protocol === 'amqps' ? DEFAULT_TLS_PORT : DEFAULT_PORT;
+  if (portText !== undefined && portText !== '') {
+    if (!/^\d+$/.test(portText) || Number(portText) > 65535) {
+      throw new ConnectionError(`invalid broker URL ${text}: bad port ${portText}`);
+    }
+    port = Number(portText);
+  }
+  return { protocol, hostname, port, username, password };
+}
+
+function decode(s: string, text: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new ConnectionError(`invalid broker URL ${text}: bad percent-encoding in ${s}`);
+  }
+}
+
+function clean(u: { [K in keyof BrokerUrl]: BrokerUrl[K] | undefined }): BrokerUrl {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(u)) if (v !== undefined) out[k] = v;
+  return out as unknown as BrokerUrl;
+}
