@@ -26,11 +26,11 @@ const TYPE_NAMES: Readonly<Record<FieldTag, string>> = {
   A: 'array',
   V: 'void',
   x: 'binary',
-} as Record<FieldTag, string>;
+};
 
 /** The type atom RabbitMQ decodes this value's wire tag to. */
 export function rabbitTypeOf(v: FieldValue): string {
-  return TYPE_NAMES[inferFieldTag(v)] ?? 'unknown';
+  return TYPE_NAMES[inferFieldTag(v)];
 }
 
 /** rabbit_misc:type_class: all integer types are one class, float and double another. */
@@ -76,10 +76,7 @@ export function argsEquivalent(a: FieldValue, b: FieldValue): boolean {
 /** A value as `io_lib:format` prints it: binaries with ~s, everything else with ~p. */
 export function erlangFormat(v: FieldValue): string {
   const t = termOf(v);
-  if (typeof t === 'number')
-    return Number.isInteger(t) && rabbitTypeOf(v) !== 'double' && rabbitTypeOf(v) !== 'float'
-      ? String(t)
-      : erlangFloat(t);
+  if (typeof t === 'number') return typeClass(rabbitTypeOf(v)) === 'float' ? erlangFloat(t) : String(t);
   if (typeof t === 'string' || typeof t === 'bigint' || typeof t === 'boolean') return String(t);
   if (t === null) return 'undefined';
   return JSON.stringify(t);

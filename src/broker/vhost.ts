@@ -315,14 +315,15 @@ export class VHost implements QueueHost {
     visited: Set<Exchange>,
   ): void {
     visited.add(x);
-    const before = out.size;
     const dests = new Set<BindingDestination>();
     x.router.route(routingKey, headers, dests);
     for (const d of dests) {
       if (d instanceof Queue) out.add(d);
       else if (!visited.has(d)) this.routeFrom(d, routingKey, headers, out, visited);
     }
-    if (out.size === before && x.alternateExchange !== undefined) {
+    // rabbit_exchange:process_alternate uses the AE only when the exchange itself matched no binding at
+    // all; a match on an exchange that then routes nowhere still counts (that exchange's own AE may apply).
+    if (dests.size === 0 && x.alternateExchange !== undefined) {
       const ae = this.exchanges.get(x.alternateExchange);
       if (ae !== undefined && !visited.has(ae)) this.routeFrom(ae, routingKey, headers, out, visited);
     }
