@@ -126,8 +126,9 @@ export class Sender implements Link {
       this.check();
     }
     if (!this.reliable) {
-      const h = await this.ready();
-      await writeWithBackpressure(h.channel, () => h.channel.publish(exchange, routingKey, out.body, publishOptions));
+      const h = this.handle && !this.handle.closed ? this.handle : await this.ready();
+      const wait = writeWithBackpressure(h.channel, () => h.channel.publish(exchange, routingKey, out.body, publishOptions));
+      if (wait) await wait;
       return;
     }
     let entry!: Pending;
@@ -144,13 +145,19 @@ export class Sender implements Link {
       };
     });
     this.pending.add(entry);
-    const h = await this.ready().catch((err: unknown) => {
-      this.pending.delete(entry);
-      this.room.notify();
-      throw err;
-    });
+    // Attached and open (the steady state): no extra await per message.
+    const current = this.handle;
+    const h =
+      current && !current.closed
+        ? current
+        : await this.ready().catch((err: unknown) => {
+            this.pending.delete(entry);
+            this.room.notify();
+            throw err;
+          });
     if (!entry.handle && this.pending.has(entry)) {
-      await writeWithBackpressure(h.channel, () => this.publish(entry, h as ChannelHandle<ConfirmChannel>));
+      const wait = writeWithBackpressure(h.channel, () => this.publish(entry, h as ChannelHandle<ConfirmChannel>));
+      if (wait) await wait;
     }
     if (options.sync === false) {
       done.catch((err: MessagingError) => {
@@ -330,9 +337,10 @@ function stringHeader(v: unknown): string | undefined {
 }
 
 // amqplib buffers when the socket is full and returns false: wait for 'drain' before the next write.
-async function writeWithBackpressure(ch: Channel, write: () => boolean): Promise<void> {
-  if (write()) return;
-  await new Promise<void>((resolve) => {
+/** Writes; when amqplib's buffer is full, the returned promise resolves on 'drain'. Undefined (no await) otherwise. */
+function writeWithBackpressure(ch: Channel, write: () => boolean): Promise<void> | undefined {
+  if (write()) return undefined;
+  return new Promise<void>((resolve) => {
     const done = () => {
       ch.off('drain', done);
       ch.off('close', done);

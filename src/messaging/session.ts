@@ -150,7 +150,8 @@ export class Session {
     }
     if (options.sync !== false) {
       // 0-9-1 never confirms acks: a round trip on the same channel proves they were processed.
-      for (const ch of touched) await ch.prefetch(0).catch(() => undefined);
+      // A passive declare of amq.direct changes nothing (basic.qos would reset the prefetch).
+      for (const ch of touched) await ch.checkExchange('amq.direct').catch(() => undefined);
     }
   }
 

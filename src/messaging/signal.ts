@@ -5,6 +5,8 @@ export class Signal {
   private waiters = new Set<() => void>();
 
   notify(): void {
+    // Called per message on hot paths: nothing to allocate when nobody waits.
+    if (this.waiters.size === 0) return;
     const ws = this.waiters;
     this.waiters = new Set();
     for (const w of ws) w();

@@ -34,7 +34,14 @@ export function toPublish(message: Message<unknown>, subject: string | undefined
     else if (k !== ROUTING_KEY_PROPERTY && k !== TIMESTAMP_PROPERTY) headers[k] = toAmqplibValue(v);
   }
   if (subject !== undefined) headers[SUBJECT_HEADER] = subject;
-  const options: Options.Publish = { headers, persistent: message.durable ?? defaultDurable };
+  // Only what is set goes on the wire: amqplib walks a headers object's prototype chain per publish,
+  // and an absent delivery-mode already means transient.
+  const options: Options.Publish = {};
+  for (const _ in headers) {
+    options.headers = headers;
+    break;
+  }
+  if (message.durable ?? defaultDurable) options.persistent = true;
   if (message.id !== undefined) options.messageId = message.id;
   if (message.correlationId !== undefined) options.correlationId = message.correlationId;
   if (message.userId !== undefined) options.userId = message.userId;
