@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type BasicProperties,
   decodeContentHeader,
+  encodeContentHeaderPayload,
   type FieldTable,
   type Method,
   type MethodArgs,
@@ -584,28 +585,41 @@ export class Channel {
     }
     const exp = parseExpiration(h.properties.expiration);
     if (exp instanceof Error) throw preconditionFailed(exp.message);
-    const message = new Message(p.exchange, p.routingKey, h.properties, h.payload, body, Date.now());
+    let props = h.properties;
+    let headerPayload = h.payload;
+    const ccKeys = senderSelectedKeys(props.headers);
+    if (props.headers?.['BCC'] !== undefined) {
+      // RabbitMQ removes BCC before the message reaches any queue (sender-selected distribution).
+      const { BCC: _bcc, ...rest } = props.headers;
+      props = { ...props, headers: rest };
+      headerPayload = encodeContentHeaderPayload(60, h.bodySize, props);
+    }
+    const message = new Message(p.exchange, p.routingKey, props, headerPayload, body, Date.now());
     if (this.txMode) {
-      const targets = new Set<Queue>();
-      const x = this.vhost.exchanges.get(message.exchange);
-      if (x !== undefined) this.vhost.route(x, message.routingKey, message.properties.headers, targets);
-      this.txPublishes.push({ message, mandatory: p.mandatory, targets });
+      this.txPublishes.push({ message, mandatory: p.mandatory, targets: this.targetsOf(message, ccKeys) });
       return;
     }
     const seq = this.confirmMode ? ++this.publishSeq : 0;
-    this.route(message, p.mandatory, seq);
+    this.route(message, p.mandatory, seq, ccKeys);
+  }
+
+  /** The queues a message reaches through its routing key and any CC/BCC keys. */
+  private targetsOf(message: Message, ccKeys: string[] | undefined): Set<Queue> {
+    const targets = new Set<Queue>();
+    const x = this.vhost.exchanges.get(message.exchange);
+    if (x === undefined) return targets;
+    const headers = message.properties.headers;
+    this.vhost.route(x, message.routingKey, headers, targets);
+    if (ccKeys) for (const k of ccKeys) this.vhost.route(x, k, headers, targets);
+    return targets;
   }
 
   /** Routes and enqueues; sends basic.return for unroutable mandatory messages and the publisher confirm. */
-  private route(message: Message, mandatory: boolean, seq: number): void {
+  private route(message: Message, mandatory: boolean, seq: number, ccKeys: string[] | undefined): void {
     const broker = this.connection.broker;
-    const vhost = this.vhost;
-    const x = vhost.exchanges.get(message.exchange);
-    const targets = new Set<Queue>();
-    if (x !== undefined) {
-      x.stats.publishIn++;
-      vhost.route(x, message.routingKey, message.properties.headers, targets);
-    }
+    const x = this.vhost.exchanges.get(message.exchange);
+    const targets = this.targetsOf(message, ccKeys);
+    if (x !== undefined) x.stats.publishIn++;
     broker.stats.publish++;
     if (targets.size === 0) {
       if (mandatory) this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
@@ -781,4 +795,16 @@ function channelErrorConn(detail: string): ConnectionError {
 
 function commandInvalidConn(detail: string): ConnectionError {
   return new ConnectionError(ReplyCode.COMMAND_INVALID, detail);
+}
+
+/** CC and BCC header keys: extra routing keys (RabbitMQ sender-selected distribution); strings only. */
+function senderSelectedKeys(headers: FieldTable | undefined): string[] | undefined {
+  if (headers === undefined) return undefined;
+  let keys: string[] | undefined;
+  for (const name of ['CC', 'BCC']) {
+    const v = headers[name];
+    if (!Array.isArray(v)) continue;
+    for (const k of v) if (typeof k === 'string') (keys ??= []).push(k);
+  }
+  return keys;
 }

@@ -52,6 +52,11 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       type: 'number',
       describe: 'block publishers above this fraction of RAM (≤1) or byte count [default: 0.4]',
     })
+    .option('mgmt-port', {
+      type: 'number',
+      describe:
+        'management HTTP API port, RabbitMQ-compatible (0 picks a free port) [default: 15672; a free port with --port 0]',
+    })
     .option('heartbeat', { type: 'number', describe: 'heartbeat interval offered to clients, seconds [default: 60]' })
     .example('$0', 'listen on 127.0.0.1:5672 and [::1]:5672')
     .example('$0 --port 0 --no-data-dir', 'a throwaway broker on a free port')
@@ -93,13 +98,17 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       maxMessageSize: args['max-message-size'],
       memoryHighWatermark: args['memory-high-watermark'],
       heartbeat: args.heartbeat,
+      // A throwaway broker (--port 0) does not grab the well-known management port either.
+      mgmtPort: args['mgmt-port'] ?? (args.port === 0 ? 0 : 15672),
     });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    io.stderr(`qpidd: cannot listen on port ${args.port}: ${err.code ?? err.message}\n`);
+    // Node's listen errors carry the port that failed (AMQP or management).
+    const err = e as NodeJS.ErrnoException & { port?: number };
+    io.stderr(`qpidd: cannot listen on port ${err.port ?? args.port}: ${err.code ?? err.message}\n`);
     return 1;
   }
   io.stdout(`qpidd listening on ${broker.url}\n`);
+  io.stdout(`qpidd management on ${broker.mgmtUrl}\n`);
   return broker;
 }
 

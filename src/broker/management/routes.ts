@@ -23,8 +23,8 @@ import {
   type JsonObject,
   jsonToTable,
   NODE_NAME,
-  propertiesKey,
   propertiesFromJson,
+  propertiesKey,
   propertiesToJson,
   queueDepth,
   queueJson,
@@ -284,9 +284,7 @@ function putQueue(ctx: RequestContext): Reply {
   const autoDelete = boolField(body, 'auto_delete', false);
   const args = argumentsField(body);
   const existed = v.queues.has(name);
-  brokerOp(() =>
-    v.declareQueue({ name, passive: false, durable, exclusive: false, autoDelete, args }, MGMT_OWNER),
-  );
+  brokerOp(() => v.declareQueue({ name, passive: false, durable, exclusive: false, autoDelete, args }, MGMT_OWNER));
   return { status: existed ? 204 : 201 };
 }
 
@@ -326,7 +324,8 @@ function getMessages(ctx: RequestContext): Reply {
     throw badRequest(`unsupported ackmode '${String(ackmode)}'`);
   }
   const encoding = body['encoding'];
-  if (encoding !== 'auto' && encoding !== 'base64') throw badRequest('Unsupported encoding. Please use auto or base64.');
+  if (encoding !== 'auto' && encoding !== 'base64')
+    throw badRequest('Unsupported encoding. Please use auto or base64.');
   const truncate = body['truncate'];
   if (truncate !== undefined && truncate !== null && (typeof truncate !== 'number' || truncate < 0)) {
     throw badRequest('truncate must be a non-negative integer');
@@ -468,9 +467,7 @@ function exchangeDestinationBindings(ctx: RequestContext): Reply {
   const x = exchangeParam(v, ctx.params['name'] as string);
   const out: BindingView[] = [];
   for (const src of v.exchanges.values()) {
-    out.push(
-      ...exchangeBindings(v, src).filter((b) => b.destination_type === 'exchange' && b.destination === x.name),
-    );
+    out.push(...exchangeBindings(v, src).filter((b) => b.destination_type === 'exchange' && b.destination === x.name));
   }
   return ok(out as unknown as Json);
 }

@@ -83,7 +83,9 @@ export class StatsSampler {
   /** Node-wide message counters: queue counters of live and deleted queues, publishes as the channels counted them. */
   totals(): Record<string, number> {
     for (const v of this.broker.vhosts.values()) for (const q of v.queues.values()) this.known.add(q);
-    const sum: Record<string, number> = { ...this.retired };
+    // Every counter is present (zero) even before the first queue exists, as in RabbitMQ's overview.
+    const zero = { ack: 0, deliver: 0, deliver_get: 0, deliver_no_ack: 0, get: 0, get_no_ack: 0, redeliver: 0 };
+    const sum: Record<string, number> = { ...zero, ...this.retired };
     for (const q of [...this.known]) {
       const c = queueCounters(q);
       if (q.deleted) {

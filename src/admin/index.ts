@@ -1,0 +1,3 @@
+/** Shared pieces of the admin tools (qpid-config, qpid-stat). */
+export * from './broker-url.js';
+export * from './management-client.js';
