@@ -4,8 +4,9 @@
 // 1000 with a consumer). Run: `npm run bench:api` (builds first).
 //   BENCH_API_COUNT=50000   messages for the async and fetch scenarios (sync uses 1/10)
 //   RABBITMQ_URL=...        also run against this RabbitMQ
-import { performance } from 'node:perf_hooks';
+
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
 import { startBundled } from './brokers.mjs';
 

@@ -127,7 +127,9 @@ export class Sender implements Link {
     }
     if (!this.reliable) {
       const h = this.handle && !this.handle.closed ? this.handle : await this.ready();
-      const wait = writeWithBackpressure(h.channel, () => h.channel.publish(exchange, routingKey, out.body, publishOptions));
+      const wait = writeWithBackpressure(h.channel, () =>
+        h.channel.publish(exchange, routingKey, out.body, publishOptions),
+      );
       if (wait) await wait;
       return;
     }

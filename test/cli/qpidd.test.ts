@@ -11,7 +11,10 @@ afterEach(() => {
 });
 
 function run(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -50,7 +53,7 @@ describe('qpidd', () => {
   });
 
   it('exits 0 on SIGINT', async () => {
-    const p = run(['--port', '0']);
+    const p = run(['--port', '0', '--no-data-dir']);
     await p.line();
     p.child.kill('SIGINT');
     expect(await p.exited).toBe(0);
@@ -60,7 +63,7 @@ describe('qpidd', () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
-    const p = run(['--port', String(port), '--interface', '127.0.0.1']);
+    const p = run(['--port', String(port), '--interface', '127.0.0.1', '--no-data-dir']);
     expect(await p.exited).toBe(1);
     expect(p.err().trim().split('\n')).toHaveLength(1);
     expect(p.err()).toContain('EADDRINUSE');
@@ -76,7 +79,8 @@ describe('qpidd', () => {
   it('--help lists the options and exits 0', async () => {
     const p = run(['--help']);
     expect(await p.exited).toBe(0);
-    for (const o of ['--port', '--interface', '--data-dir', '--no-data-dir', '--auth', '--log-enable']) expect(p.out()).toContain(o);
+    for (const o of ['--port', '--interface', '--data-dir', '--no-data-dir', '--auth', '--log-enable'])
+      expect(p.out()).toContain(o);
   });
 
   it('--auth no accepts any credentials', async () => {

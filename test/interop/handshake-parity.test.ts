@@ -7,38 +7,45 @@ import { RawAmqp } from '../helpers/raw-amqp.js';
 const portOf = (url: string) => Number(new URL(url).port);
 
 describeParity('connection handshake', () => {
-  parityTest('connection.start offers PLAIN and AMQPLAIN, 0-9, the RabbitMQ capabilities; tune offers 2047/131072/60', async (url) => {
-    const c = await RawAmqp.connect(portOf(url));
-    c.write(PROTOCOL_HEADER);
-    const start = await c.method('connection.start', 0);
-    const caps = start.args.serverProperties['capabilities'] as Record<string, unknown>;
-    c.send(0, 'connection.start-ok', {
-      clientProperties: {},
-      mechanism: 'PLAIN',
-      response: Buffer.from('\0guest\0guest'),
-      locale: 'en_US',
-    });
-    const tune = await c.method('connection.tune', 0);
-    c.close();
-    const wanted = [
-      'publisher_confirms',
-      'exchange_exchange_bindings',
-      'basic.nack',
-      'consumer_cancel_notify',
-      'connection.blocked',
-      'consumer_priorities',
-      'authentication_failure_close',
-      'per_consumer_qos',
-    ];
-    return {
-      version: [start.args.versionMajor, start.args.versionMinor],
-      mechanisms: start.args.mechanisms.toString().split(' ').filter((m) => m === 'PLAIN' || m === 'AMQPLAIN').sort(),
-      locales: start.args.locales.toString(),
-      capabilities: Object.fromEntries(wanted.map((k) => [k, caps[k]])),
-      hasProduct: typeof start.args.serverProperties['product'] === 'string',
-      tune: tune.args,
-    };
-  });
+  parityTest(
+    'connection.start offers PLAIN and AMQPLAIN, 0-9, the RabbitMQ capabilities; tune offers 2047/131072/60',
+    async (url) => {
+      const c = await RawAmqp.connect(portOf(url));
+      c.write(PROTOCOL_HEADER);
+      const start = await c.method('connection.start', 0);
+      const caps = start.args.serverProperties['capabilities'] as Record<string, unknown>;
+      c.send(0, 'connection.start-ok', {
+        clientProperties: {},
+        mechanism: 'PLAIN',
+        response: Buffer.from('\0guest\0guest'),
+        locale: 'en_US',
+      });
+      const tune = await c.method('connection.tune', 0);
+      c.close();
+      const wanted = [
+        'publisher_confirms',
+        'exchange_exchange_bindings',
+        'basic.nack',
+        'consumer_cancel_notify',
+        'connection.blocked',
+        'consumer_priorities',
+        'authentication_failure_close',
+        'per_consumer_qos',
+      ];
+      return {
+        version: [start.args.versionMajor, start.args.versionMinor],
+        mechanisms: start.args.mechanisms
+          .toString()
+          .split(' ')
+          .filter((m) => m === 'PLAIN' || m === 'AMQPLAIN')
+          .sort(),
+        locales: start.args.locales.toString(),
+        capabilities: Object.fromEntries(wanted.map((k) => [k, caps[k]])),
+        hasProduct: typeof start.args.serverProperties['product'] === 'string',
+        tune: tune.args,
+      };
+    },
+  );
 
   parityTest('AMQPLAIN login works and a wrong AMQPLAIN password is refused', async (url) => {
     const ok = await amqp.connect(url, { credentials: amqp.credentials.amqplain('guest', 'guest') });
@@ -61,15 +68,18 @@ describeParity('connection handshake', () => {
     return ok.args;
   });
 
-  parityTest('connection.close from the client is answered with close-ok; the client closes the socket', async (url) => {
-    const c = await RawAmqp.open(portOf(url));
-    await c.openChannel(1);
-    c.send(0, 'connection.close', { replyCode: 200, replyText: 'bye', classId: 0, methodId: 0 });
-    await c.method('connection.close-ok', 0);
-    const endedByServer = await c.waitEnded(1000);
-    c.close();
-    return { endedByServer };
-  });
+  parityTest(
+    'connection.close from the client is answered with close-ok; the client closes the socket',
+    async (url) => {
+      const c = await RawAmqp.open(portOf(url));
+      await c.openChannel(1);
+      c.send(0, 'connection.close', { replyCode: 200, replyText: 'bye', classId: 0, methodId: 0 });
+      await c.method('connection.close-ok', 0);
+      const endedByServer = await c.waitEnded(1000);
+      c.close();
+      return { endedByServer };
+    },
+  );
 
   parityTest('channel.close from the client is answered with close-ok and the number can be reused', async (url) => {
     const c = await RawAmqp.open(portOf(url));

@@ -34,11 +34,14 @@ async function script(name: string, url: string, prefix: string): Promise<unknow
 }
 
 (pika ? describeParity : describe.skip)('pika 1.2 (seed 002/003 programs)', () => {
-  parityTest('declare, persistent publish with confirms, get, consume with qos, topic, mandatory, passive', (url, ctx) =>
-    script('pika_flow.py', url, ctx.name('pika')),
+  parityTest(
+    'declare, persistent publish with confirms, get, consume with qos, topic, mandatory, passive',
+    (url, ctx) => script('pika_flow.py', url, ctx.name('pika')),
   );
 });
 
 (kombu ? describeParity : describe.skip)('kombu 5 (as oslo.messaging uses it)', () => {
-  parityTest('topic exchange, consumer with callbacks, json bodies', (url, ctx) => script('kombu_flow.py', url, ctx.name('kombu')));
+  parityTest('topic exchange, consumer with callbacks, json bodies', (url, ctx) =>
+    script('kombu_flow.py', url, ctx.name('kombu')),
+  );
 });

@@ -1,0 +1,47 @@
+/**
+ * Messages as JSON (spout/drain --json): one object per line, with the Qpid field names of the
+ * printed form. Bytes become `{"$binary": "<base64>"}`; 64-bit integers beyond 2^53 become strings.
+ */
+import type { Message } from '../../messaging/message.js';
+import { Typed } from '../../protocol/field-types.js';
+
+export function messageToJson(m: Message): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const fields: [string, unknown][] = [
+    ['id', m.id],
+    ['subject', m.subject],
+    ['user_id', m.userId],
+    ['reply_to', m.replyTo],
+    ['correlation_id', m.correlationId],
+    ['priority', m.priority],
+    ['ttl', m.ttl],
+    ['durable', m.durable],
+    ['redelivered', m.redelivered],
+    ['content_type', m.contentType],
+  ];
+  for (const [k, v] of fields) if (v !== undefined && v !== null) out[k] = v;
+  out['properties'] = jsonValue(m.properties);
+  out['content'] = jsonValue(m.content);
+  return out;
+}
+
+/** One line of JSON for a message. */
+export function messageJsonLine(m: Message): string {
+  return `${JSON.stringify(messageToJson(m))}\n`;
+}
+
+export function jsonValue(v: unknown): unknown {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Typed) return jsonValue(v.value);
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return { $binary: Buffer.from(v).toString('base64') };
+  if (Array.isArray(v)) return v.map(jsonValue);
+  if (typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = jsonValue(x);
+    return out;
+  }
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return v;
+}

@@ -1,0 +1,179 @@
+/**
+ * `drain [options] ADDRESS`: receives messages from an address and prints them (QPID-REFERENCE.md §6.2).
+ * Same loop as Qpid's Python drain: fetch (waiting --timeout seconds, or forever with -f), print with the
+ * -p format, acknowledge; stop after --count messages or when a fetch times out. Adds --connection-options,
+ * --browse, --json, and on a terminal with -c a progress line and a rate summary on stderr.
+ */
+import { createAddress, parseAddress } from '../messaging/address/index.js';
+import { Connection } from '../messaging/connection.js';
+import type { Message } from '../messaging/message.js';
+import type { Receiver } from '../messaging/receiver.js';
+import { commandParser, intOption, numberOption, parseArgs } from './common/args.js';
+import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
+import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { type CliIo, debugLogger, processIo, stderrColors } from './common/io.js';
+import { messageJsonLine } from './common/json.js';
+import { PyFormat } from './common/pyformat.js';
+import { runCommand } from './common/run.js';
+
+const NAME = 'drain';
+const DEFAULT_FORMAT = '%(M)s';
+
+function parser() {
+  return commandParser(NAME, '$0 [options] ADDRESS\n\nDrain messages from the supplied address.')
+    .options({
+      ...BROKER_OPTIONS,
+      count: { alias: 'c', type: 'number', describe: 'number of messages to drain (0: no limit)' },
+      forever: { alias: 'f', type: 'boolean', describe: 'ignore timeout and wait forever' },
+      timeout: {
+        alias: 't',
+        type: 'number',
+        default: 0,
+        describe: 'seconds to wait for each message before exiting',
+      },
+      print: {
+        alias: 'p',
+        type: 'string',
+        default: DEFAULT_FORMAT,
+        describe: 'format for each message: Python %-format over M (message), P (properties), C (content)',
+      },
+      browse: { type: 'boolean', describe: 'read without consuming (same as "; {mode: browse}")' },
+      json: { type: 'boolean', describe: 'print each message as one JSON object per line' },
+      verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+    })
+    .example('$0 -t 120 news-service/#.news', 'print news for two minutes after the last one')
+    .example('$0 -c 3 my-queue', 'take three messages from my-queue')
+    .example('$0 -p "%(P[\'spout-id\'])s %(C)s" my-queue', 'print the spout-id property and the content')
+    .example('$0 -f --browse my-queue', 'watch my-queue without consuming its messages');
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const parsed = parseArgs(parser(), argv, io, NAME);
+  if ('exit' in parsed) return parsed.exit;
+  const args = parsed.args;
+  const verbose = args.verbose === true;
+  const log = debugLogger(io, NAME, verbose);
+
+  let address: string;
+  let limit: number;
+  let timeout: number | undefined;
+  let format: PyFormat | undefined;
+  let settings: ReturnType<typeof connectionSettings>;
+  try {
+    const positional = args._.map(String);
+    if (positional.length === 0) throw new UsageError('address is required');
+    if (positional.length > 1) throw new UsageError(`unexpected argument ${positional[1]}: drain takes one ADDRESS`);
+    address = positional[0] as string;
+    limit = intOption('count', args.count, 0) ?? 0;
+    timeout = args.forever ? undefined : numberOption('timeout', args.timeout, 0);
+    if (args.json && args.print !== DEFAULT_FORMAT) throw new UsageError('--json and --print are alternatives');
+    format = args.json ? undefined : new PyFormat(args.print);
+    settings = connectionSettings(args);
+  } catch (e) {
+    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
+    return reportError(io, e, verbose);
+  }
+
+  const signal = io.signal;
+  const progress = new Progress(io, limit);
+  let connection: Connection | undefined;
+  let received = 0;
+  try {
+    let source = parseAddress(address, 'receiver');
+    if (args.browse) source = createAddress({ ...source, options: { ...source.options, mode: 'browse' } });
+    log(`connecting to ${settings.url}`);
+    connection = await Connection.establish(settings.url, settings.options);
+    log(`connected to ${connection.url}`);
+    const session = await connection.session();
+    const receiver = await session.receiver(source);
+    log(`receiving from ${source.toString()}`);
+    const start = Date.now();
+    while (limit === 0 || received < limit) {
+      const message = await fetch(receiver, timeout, signal);
+      if (!message) break;
+      const line = format ? `${format.apply(message)}\n` : messageJsonLine(message);
+      progress.clear();
+      io.stdout(line);
+      received++;
+      await session.acknowledge(message, { sync: false });
+      progress.update(received, start);
+    }
+    await session.acknowledge();
+    progress.finish(received, start);
+    log(`received ${received} message${received === 1 ? '' : 's'}`);
+    return EXIT_OK;
+  } catch (e) {
+    progress.clear();
+    return reportError(io, e, verbose);
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+/** receiver.get(), given up (undefined) when Ctrl-C aborts the wait. */
+async function fetch(
+  receiver: Receiver,
+  timeout: number | undefined,
+  signal?: AbortSignal,
+): Promise<Message | undefined> {
+  if (signal?.aborted) return undefined;
+  if (!signal) return receiver.get(timeout);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    // A message that arrives after the abort is left unacknowledged: closing the connection returns it.
+    return await Promise.race([receiver.get(timeout), aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** With -c on a terminal: `drain: 40/100 messages (812 msg/s)` on stderr, then a summary line. */
+class Progress {
+  private readonly enabled: boolean;
+  private shown = false;
+  private last = 0;
+
+  constructor(
+    private readonly io: CliIo,
+    private readonly limit: number,
+  ) {
+    this.enabled = limit > 0 && (io.stderrIsTTY ?? io.isTTY);
+  }
+
+  clear(): void {
+    if (this.shown) this.io.stderr('\r\x1b[K');
+    this.shown = false;
+  }
+
+  update(received: number, start: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 100 && received < this.limit) return;
+    this.last = now;
+    const c = stderrColors(this.io);
+    this.io.stderr(c.dim(`\r\x1b[K${NAME}: ${received}/${this.limit} messages (${rate(received, start)} msg/s)`));
+    this.shown = true;
+  }
+
+  finish(received: number, start: number): void {
+    if (!this.enabled) return;
+    this.clear();
+    const secs = (Date.now() - start) / 1000;
+    this.io.stderr(
+      `${NAME}: received ${received} message${received === 1 ? '' : 's'} in ${secs.toFixed(2)}s (${rate(received, start)} msg/s)\n`,
+    );
+  }
+}
+
+function rate(n: number, start: number): string {
+  const secs = (Date.now() - start) / 1000;
+  return secs > 0 ? (n / secs).toFixed(n / secs >= 100 ? 0 : 1) : '0';
+}
+
+export async function run(): Promise<void> {
+  await runCommand(main);
+}
