@@ -6,16 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  type BasicProperties,
-  decodeContentHeader,
   encodeContentHeaderPayload,
   type FieldTable,
   type Method,
   type MethodArgs,
   ReplyCode,
 } from '../protocol/index.js';
+import { ChannelConsumer } from './channel-consumer.js';
 import type { Connection } from './connection.js';
-import type { Consumer } from './consumer.js';
+import { type AssembledContent, ContentAssembler } from './content-assembler.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
 import {
   type AnyAmqpError,
@@ -27,9 +26,9 @@ import {
   notFound,
   notImplemented,
   preconditionFailed,
-  unexpectedFrame,
 } from './errors.js';
 import { Message, parseExpiration } from './message.js';
+import { PublisherConfirms } from './publisher-confirms.js';
 import type { Queue } from './queue.js';
 import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
@@ -39,15 +38,6 @@ interface Unacked {
   readonly queue: Queue;
   readonly entry: QueueEntry;
   readonly consumer: ChannelConsumer | undefined;
-}
-
-interface PendingPublish {
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly mandatory: boolean;
-  header?: { bodySize: number; properties: BasicProperties; payload: Buffer };
-  chunks: Buffer[];
-  received: number;
 }
 
 /** A message held back by an open transaction until tx.commit. */
@@ -60,50 +50,13 @@ interface TxPublish {
 
 type TxAck = { kind: 'ack' | 'reject' | 'requeue'; items: Unacked[] };
 
-/** A queue subscription on this channel. */
-class ChannelConsumer implements Consumer {
-  unacked = 0;
-  browseCursor = 0;
-  constructor(
-    readonly channel: Channel,
-    readonly queue: Queue,
-    readonly tag: string,
-    readonly noAck: boolean,
-    readonly exclusive: boolean,
-    readonly priority: number,
-    readonly args: FieldTable,
-    readonly browse: boolean,
-    readonly prefetch: number,
-  ) {}
-
-  get connectionName(): string {
-    return this.channel.connection.name;
-  }
-
-  canTake(): boolean {
-    const ch = this.channel;
-    if (!ch.flowActive || !ch.connection.writable || ch.closing) return false;
-    if (this.noAck || this.browse) return true;
-    if (this.prefetch > 0 && this.unacked >= this.prefetch) return false;
-    return ch.globalPrefetch === 0 || ch.globalUnacked() < ch.globalPrefetch;
-  }
-
-  deliver(queue: Queue, entry: QueueEntry): void {
-    this.channel.deliver(this, queue, entry);
-  }
-
-  cancelledByQueue(): void {
-    this.channel.consumerCancelledByQueue(this);
-  }
-}
-
 export class Channel {
   flowActive = true;
   closing = false;
   private nextDeliveryTag = 1;
   private unacked = new Map<number, Unacked>();
   private readonly consumers = new Map<string, ChannelConsumer>();
-  private pending: PendingPublish | undefined;
+  private readonly content = new ContentAssembler();
   /** basic.qos global=false: the prefetch given to consumers created afterwards (per_consumer_qos). */
   private consumerPrefetch = 0;
   /** basic.qos global=true: a limit shared by all consumers on the channel. */
@@ -111,12 +64,15 @@ export class Channel {
   /** Consumer deliveries holding prefetch credit (see globalUnacked). */
   private creditUsed = 0;
   private lastQueue: string | undefined;
-  // Publisher confirms.
-  private confirmMode = false;
-  private publishSeq = 0;
-  private confirmPendingAck = 0;
-  private confirmOutstanding = 0;
-  private confirmFlushScheduled = false;
+  private readonly confirms = new PublisherConfirms({
+    send: (ok, tag, multiple) => {
+      // RabbitMQ's nack leaves `requeue` at the spec default, true (rabbit_channel send_nacks).
+      if (ok) this.send('basic.ack', { deliveryTag: tag, multiple });
+      else this.send('basic.nack', { deliveryTag: tag, multiple, requeue: true });
+    },
+    beforeFlush: (fn) => this.connection.beforeFlush(fn),
+    isClosing: () => this.closing,
+  });
   // Transactions.
   private txMode = false;
   private txPublishes: TxPublish[] = [];
@@ -144,7 +100,7 @@ export class Channel {
   }
 
   get inConfirmMode(): boolean {
-    return this.confirmMode;
+    return this.confirms.enabled;
   }
 
   get transactional(): boolean {
@@ -162,20 +118,13 @@ export class Channel {
 
   /** True while a publish awaits its content header or body frames. */
   get expectingContent(): boolean {
-    return this.pending !== undefined;
+    return this.content.busy;
   }
 
   // ---- frames -------------------------------------------------------------
 
   handleMethod(m: Method): void {
-    if (this.pending !== undefined) {
-      // RabbitMQ attributes this to the basic.publish whose content was cut short.
-      throw unexpectedFrame(
-        this.pending.header
-          ? 'expected content body, got non content body frame instead'
-          : 'expected content header for class 60, got non content header frame instead',
-      ).at(60, 40);
-    }
+    if (this.content.busy) throw this.content.interrupted();
     switch (m.name) {
       case 'channel.open':
         throw channelErrorConn(`second 'channel.open' seen`);
@@ -270,11 +219,11 @@ export class Channel {
         return;
       case 'confirm.select':
         if (this.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
-        this.confirmMode = true;
+        this.confirms.enabled = true;
         if (!m.args.nowait) this.send('confirm.select-ok', {});
         return;
       case 'tx.select':
-        if (this.confirmMode) throw preconditionFailed('cannot switch from confirm to tx mode');
+        if (this.confirms.enabled) throw preconditionFailed('cannot switch from confirm to tx mode');
         this.txMode = true;
         this.send('tx.select-ok', {});
         return;
@@ -292,46 +241,13 @@ export class Channel {
   }
 
   handleHeader(payload: Buffer): void {
-    const p = this.pending;
-    if (p === undefined || p.header !== undefined) {
-      throw unexpectedFrame(
-        p === undefined
-          ? 'expected method frame, got non method frame instead'
-          : 'expected content body, got non content body frame instead',
-      );
-    }
-    const h = decodeContentHeader(payload);
-    if (h.classId !== 60)
-      throw unexpectedFrame(`expected content header for class 60, got one for class ${h.classId} instead`);
-    const max = this.connection.broker.options.maxMessageSize;
-    if (h.bodySize > max) {
-      // Refused before any body byte is read; RabbitMQ 3.10 answers 406 on the channel.
-      this.pending = undefined;
-      throw preconditionFailed(`message size ${h.bodySize} is larger than configured max size ${max}`);
-    }
-    // Copy small header payloads so a queued message does not pin the whole socket read chunk.
-    p.header = { bodySize: h.bodySize, properties: h.properties, payload: Buffer.from(payload) };
-    if (h.bodySize === 0) this.finishPublish();
+    const done = this.content.header(payload, this.connection.broker.options.maxMessageSize);
+    if (done) this.publish(done);
   }
 
   handleBody(payload: Buffer): void {
-    const p = this.pending;
-    if (p === undefined || p.header === undefined) {
-      throw unexpectedFrame(
-        p === undefined
-          ? 'expected method frame, got non method frame instead'
-          : 'expected content header for class 60, got non content header frame instead',
-      );
-    }
-    if (p.received + payload.length > p.header.bodySize) {
-      // RabbitMQ only notices at the next frame, with this same 505; we refuse at once.
-      throw unexpectedFrame(
-        `received body frame of ${payload.length} bytes with only ${p.header.bodySize - p.received} bytes of content left`,
-      ).at(60, 40);
-    }
-    p.chunks.push(payload);
-    p.received += payload.length;
-    if (p.received === p.header.bodySize) this.finishPublish();
+    const done = this.content.body(payload);
+    if (done) this.publish(done);
   }
 
   // ---- exchange / queue ---------------------------------------------------
@@ -567,40 +483,29 @@ export class Channel {
     if (a.immediate) throw notImplemented('immediate=true');
     const x = this.vhost.exchange(a.exchange);
     if (x.internal) throw accessRefused(`cannot publish to internal ${describeExchange(x.name, this.vhost.name)}`);
-    this.pending = { exchange: a.exchange, routingKey: a.routingKey, mandatory: a.mandatory, chunks: [], received: 0 };
+    this.content.start(a.exchange, a.routingKey, a.mandatory);
     this.connection.published();
   }
 
-  private finishPublish(): void {
-    const p = this.pending as PendingPublish;
-    const h = p.header as NonNullable<PendingPublish['header']>;
-    this.pending = undefined;
-    let body: Buffer;
-    if (p.chunks.length === 1) {
-      const c = p.chunks[0] as Buffer;
-      // Small bodies are copied so a queued message does not pin the socket's whole read chunk.
-      body = c.length < 64 * 1024 ? Buffer.from(c) : c;
-    } else {
-      body = p.chunks.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.chunks, p.received);
-    }
-    const exp = parseExpiration(h.properties.expiration);
+  /** A complete message arrived: validate, strip BCC, then route now or hold for the transaction. */
+  private publish(c: AssembledContent): void {
+    const exp = parseExpiration(c.properties.expiration);
     if (exp instanceof Error) throw preconditionFailed(exp.message);
-    let props = h.properties;
-    let headerPayload = h.payload;
+    let props = c.properties;
+    let headerPayload = c.headerPayload;
     const ccKeys = senderSelectedKeys(props.headers);
     if (props.headers?.['BCC'] !== undefined) {
       // RabbitMQ removes BCC before the message reaches any queue (sender-selected distribution).
       const { BCC: _bcc, ...rest } = props.headers;
       props = { ...props, headers: rest };
-      headerPayload = encodeContentHeaderPayload(60, h.bodySize, props);
+      headerPayload = encodeContentHeaderPayload(60, c.bodySize, props);
     }
-    const message = new Message(p.exchange, p.routingKey, props, headerPayload, body, Date.now());
+    const message = new Message(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
     if (this.txMode) {
-      this.txPublishes.push({ message, mandatory: p.mandatory, targets: this.targetsOf(message, ccKeys) });
+      this.txPublishes.push({ message, mandatory: c.mandatory, targets: this.targetsOf(message, ccKeys) });
       return;
     }
-    const seq = this.confirmMode ? ++this.publishSeq : 0;
-    this.route(message, p.mandatory, seq, ccKeys);
+    this.route(message, c.mandatory, this.confirms.next(), ccKeys);
   }
 
   /** The queues a message reaches through its routing key and any CC/BCC keys. */
@@ -623,7 +528,7 @@ export class Channel {
     broker.stats.publish++;
     if (targets.size === 0) {
       if (mandatory) this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-      if (seq) this.confirm(seq, true);
+      if (seq) this.confirms.settle(seq, true, undefined);
       return;
     }
     const pending: Promise<void>[] | undefined = seq ? [] : undefined;
@@ -632,15 +537,7 @@ export class Channel {
     for (const q of targets) if (!q.enqueue(message, now, pending)) rejected = true;
     if (x !== undefined) x.stats.publishOut++;
     if (!seq) return;
-    if (pending !== undefined && pending.length > 0) {
-      this.confirmOutstanding++;
-      Promise.all(pending).then(
-        () => this.confirmLater(seq, !rejected),
-        () => this.confirmLater(seq, false),
-      );
-    } else {
-      this.confirm(seq, !rejected);
-    }
+    this.confirms.settle(seq, !rejected, pending);
   }
 
   private basicReturn(message: Message, replyCode: number, replyText: string): void {
@@ -652,49 +549,6 @@ export class Channel {
     });
     writeContent(this.connection.out, this.id, this.connection.frameMax, message);
     this.connection.wrote();
-  }
-
-  /**
-   * Confirms are coalesced: consecutive acks go out as one basic.ack with
-   * multiple=true once per event-loop turn, as RabbitMQ batches them. A nack,
-   * or any confirm while store writes are outstanding, goes out on its own.
-   */
-  private confirm(seq: number, ok: boolean): void {
-    if (ok && this.confirmOutstanding === 0) {
-      this.confirmPendingAck = seq;
-      if (!this.confirmFlushScheduled) {
-        this.confirmFlushScheduled = true;
-        this.connection.beforeFlush(() => this.flushConfirms());
-      }
-      return;
-    }
-    this.flushConfirms();
-    this.sendConfirm(seq, ok);
-  }
-
-  /**
-   * One basic.ack or basic.nack for `seq`. RabbitMQ's nack leaves `requeue`
-   * at the spec default, true (rabbit_channel send_nacks), and clients may
-   * look at it, so ours says the same.
-   */
-  private sendConfirm(seq: number, ok: boolean): void {
-    if (ok) this.send('basic.ack', { deliveryTag: seq, multiple: false });
-    else this.send('basic.nack', { deliveryTag: seq, multiple: false, requeue: true });
-  }
-
-  private confirmLater(seq: number, ok: boolean): void {
-    this.confirmOutstanding--;
-    if (this.closing) return;
-    this.flushConfirms();
-    this.sendConfirm(seq, ok);
-  }
-
-  private flushConfirms(): void {
-    this.confirmFlushScheduled = false;
-    if (this.confirmPendingAck === 0 || this.closing) return;
-    const tag = this.confirmPendingAck;
-    this.confirmPendingAck = 0;
-    this.send('basic.ack', { deliveryTag: tag, multiple: true });
   }
 
   // ---- transactions -------------------------------------------------------
@@ -748,7 +602,7 @@ export class Channel {
   /** Releases everything the channel holds: consumers are removed, unacked messages requeued (redelivered). */
   cleanup(): void {
     this.closing = true;
-    this.pending = undefined;
+    this.content.reset();
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     this.consumers.clear();
     const items = [...this.unacked.values()];
