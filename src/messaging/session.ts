@@ -70,6 +70,8 @@ export class Session {
   private readonly senderSet = new Set<Sender>();
   private readonly receiverSet = new Set<Receiver>();
   private readonly unacked = new Set<Message>();
+  private readonly pendingAcks = new Map<ChannelHandle, Receipt[]>();
+  private ackFlushScheduled = false;
   private closed = false;
   private error: MessagingError | undefined;
   private txHandle: ChannelHandle | undefined;
@@ -132,6 +134,8 @@ export class Session {
     this.checkOpen();
     const disposition = options.disposition ?? 'accept';
     const messages = message ? [message] : [...this.unacked];
+    // A reject or release must not overtake accepts still waiting to be coalesced.
+    if (disposition !== 'accept') this.flushAcks();
     const touched = new Set<Channel>();
     for (const m of messages) {
       this.unacked.delete(m);
@@ -140,19 +144,69 @@ export class Session {
       receipts.delete(m);
       const h = r.handle;
       if (h && !h.closed && h.tagEpoch === r.tagEpoch) {
-        if (disposition === 'accept') h.channel.ack(r.raw);
-        else if (disposition === 'reject') h.channel.reject(r.raw, false);
-        else h.channel.nack(r.raw, false, true);
         touched.add(h.channel);
+        if (disposition === 'accept') {
+          this.queueAck(h, r);
+          continue;
+        }
+        if (disposition === 'reject') h.channel.reject(r.raw, false);
+        else h.channel.nack(r.raw, false, true);
       }
       // After the ack is written: a closed receiver may now close its channel.
       r.receiver._settled();
     }
     if (options.sync !== false) {
+      this.flushAcks();
       // 0-9-1 never confirms acks: a round trip on the same channel proves they were processed.
       // A passive declare of amq.direct changes nothing (basic.qos would reset the prefetch).
       for (const ch of touched) await ch.checkExchange('amq.direct').catch(() => undefined);
     }
+  }
+
+  /**
+   * Accepts are written once per tick: consecutive deliveries of one channel
+   * go out as a single basic.ack with multiple=true when no earlier delivery
+   * of that channel is still unacknowledged, which saves a frame and a write
+   * per message for receivers that acknowledge one by one.
+   */
+  private queueAck(h: ChannelHandle, r: Receipt): void {
+    let list = this.pendingAcks.get(h);
+    if (!list) this.pendingAcks.set(h, (list = []));
+    list.push(r);
+    if (!this.ackFlushScheduled) {
+      this.ackFlushScheduled = true;
+      process.nextTick(() => this.flushAcks());
+    }
+  }
+
+  private flushAcks(): void {
+    this.ackFlushScheduled = false;
+    if (this.pendingAcks.size === 0) return;
+    const batches = [...this.pendingAcks];
+    this.pendingAcks.clear();
+    for (const [h, list] of batches) {
+      if (!h.closed) {
+        let last = list[0] as Receipt;
+        for (const r of list) if (r.raw.fields.deliveryTag > last.raw.fields.deliveryTag) last = r;
+        // A transactional session shares one channel between its receivers: another receiver's
+        // prefetched messages may sit below `last`, so only single acks are safe there.
+        if (list.length > 1 && !this.transactional && !this.holdsEarlier(h, last.raw.fields.deliveryTag)) {
+          h.channel.ack(last.raw, true);
+        } else {
+          for (const r of list) if (r.tagEpoch === h.tagEpoch) h.channel.ack(r.raw, false);
+        }
+      }
+      for (const r of list) r.receiver._settled();
+    }
+  }
+
+  /** Whether a message fetched on `h` with a delivery tag below `tag` is still unacknowledged. */
+  private holdsEarlier(h: ChannelHandle, tag: number): boolean {
+    for (const m of this.unacked) {
+      const r = receipts.get(m);
+      if (r?.handle === h && r.raw.fields.deliveryTag < tag) return true;
+    }
+    return false;
   }
 
   /** Waits until every sender's messages are confirmed and acknowledgements processed. */
@@ -183,6 +237,7 @@ export class Session {
 
   /** Commits sends and acknowledgements made since the last commit (transactional sessions). */
   async commit(): Promise<void> {
+    this.flushAcks();
     const h = await this.txChannel();
     if (this.aborted) {
       this.aborted = false;
@@ -197,6 +252,7 @@ export class Session {
 
   /** Discards sends, and returns fetched-but-unacknowledged messages to their queues (redelivered). */
   async rollback(): Promise<void> {
+    this.flushAcks();
     const h = await this.txChannel();
     this.aborted = false;
     await txRpc(h.channel, TX_ROLLBACK, TX_ROLLBACK_OK).catch((err: unknown) => {
@@ -220,6 +276,7 @@ export class Session {
   /** Closes every link; unacknowledged messages go back to their queues. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flushAcks();
     for (const r of [...this.receiverSet]) await r.close().catch(() => undefined);
     for (const s of [...this.senderSet]) await s.close().catch(() => undefined);
     this.closed = true;
