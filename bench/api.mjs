@@ -144,8 +144,8 @@ async function measure(url) {
   ]) {
     const key = name === 'async send' ? 'asyncSend' : name === 'sync send' ? 'syncSend' : 'fetch';
     const results = {};
-    // Alternate raw and API twice and keep each side's best, to damp noise on a shared machine.
-    for (let round = 0; round < 2; round++) {
+    // Alternate raw and API three times and keep each side's best, to damp noise on a shared machine.
+    for (let round = 0; round < 3; round++) {
       for (const [side, impl] of [
         ['raw', raw],
         ['api', api],
@@ -171,7 +171,7 @@ try {
   for (const [kind, url] of targets) {
     log(`measuring on ${kind} ...`);
     const rows = await measure(url);
-    console.log(`\n${kind}: messaging API vs raw amqplib (msg/s, best of 2)`);
+    console.log(`\n${kind}: messaging API vs raw amqplib (msg/s, best of 3)`);
     console.log('scenario             | messages | raw amqplib | messaging API | overhead');
     console.log('---------------------|----------|-------------|---------------|---------');
     for (const r of rows) {
