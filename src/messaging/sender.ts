@@ -43,8 +43,8 @@ interface Pending {
   readonly routingKey: string;
   readonly body: Buffer;
   readonly options: Options.Publish;
-  readonly resolve: () => void;
-  readonly reject: (err: MessagingError) => void;
+  resolve: () => void;
+  reject: (err: MessagingError) => void;
   /** The channel it was last published on; undefined while waiting to be (re)published. */
   handle: ChannelHandle | undefined;
   returned: MessagingError | undefined;
@@ -111,43 +111,95 @@ export class Sender implements Link {
    * Sends a Message, or any content (wrapped in one). With `sync` (the default) resolves once the broker
    * confirmed it; rejects with NoRoute when a queue target no longer exists, MessageRejected on a nack.
    */
-  async send(message: Message<unknown> | MessageContent, options: SendOptions = {}): Promise<void> {
-    this.check();
+  send(message: Message<unknown> | MessageContent, options: SendOptions = {}): Promise<void> {
+    try {
+      // The steady state of an async send (attached, room left) completes without an await or a promise of
+      // its own; everything else takes the general path.
+      const h = this.handle;
+      if (
+        options.sync === false &&
+        this.reliable &&
+        h &&
+        !h.closed &&
+        this.pending.size < this.cap &&
+        this.waitingForRoom === 0
+      ) {
+        this.check();
+        const entry = this.entryFor(message, noop, this.recordAsyncError);
+        this.pending.add(entry);
+        return (
+          writeWithBackpressure(h.channel, () => this.publish(entry, h as ChannelHandle<ConfirmChannel>)) ?? RESOLVED
+        );
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.sendSlowly(message, options);
+  }
+
+  private waitingForRoom = 0;
+
+  private readonly recordAsyncError = (err: MessagingError): void => {
+    this.asyncError ??= err;
+  };
+
+  private entryFor(
+    message: Message<unknown> | MessageContent,
+    resolve: () => void,
+    reject: (err: MessagingError) => void,
+  ): Pending {
     const m = message instanceof Message ? message : new Message({ content: message as MessageContent });
     const { exchange, routingKey, subject } = this.route(m);
     const out = toPublish(m, subject, this.durable);
-    const publishOptions: Options.Publish = { ...out.options, mandatory: this.isQueueTarget() && this.reliable };
-    const deadline = deadlineOf(options.timeout);
+    out.options.mandatory = this.isQueueTarget() && this.reliable;
+    return {
+      exchange,
+      routingKey,
+      body: out.body,
+      options: out.options,
+      resolve,
+      reject,
+      handle: undefined,
+      returned: undefined,
+    };
+  }
+
+  private async sendSlowly(message: Message<unknown> | MessageContent, options: SendOptions): Promise<void> {
+    this.check();
+    const entry = this.entryFor(message, noop, this.recordAsyncError);
     if (this.cap <= 0) throw new InsufficientCapacity(`capacity = ${this.cap}`);
-    while (this.pending.size >= this.cap) {
-      if (!(await this.room.wait(deadline)) && this.pending.size >= this.cap) {
-        throw new InsufficientCapacity(`capacity = ${this.cap}`);
+    // Inline, not a helper: the entry must be added in the same continuation that saw room, or several
+    // waiters woken together would all take the same free slot.
+    const deadline = deadlineOf(options.timeout);
+    // Counted so the fast path in send() never overtakes a send already waiting for room.
+    this.waitingForRoom++;
+    try {
+      while (this.pending.size >= this.cap) {
+        if (!(await this.room.wait(deadline)) && this.pending.size >= this.cap) {
+          throw new InsufficientCapacity(`capacity = ${this.cap}`);
+        }
+        this.check();
       }
-      this.check();
+    } finally {
+      this.waitingForRoom--;
     }
     if (!this.reliable) {
       const h = this.handle && !this.handle.closed ? this.handle : await this.ready();
       const wait = writeWithBackpressure(h.channel, () =>
-        h.channel.publish(exchange, routingKey, out.body, publishOptions),
+        h.channel.publish(entry.exchange, entry.routingKey, entry.body, entry.options),
       );
       if (wait) await wait;
       return;
     }
-    let entry!: Pending;
-    const done = new Promise<void>((resolve, reject) => {
-      entry = {
-        exchange,
-        routingKey,
-        body: out.body,
-        options: publishOptions,
-        resolve,
-        reject,
-        handle: undefined,
-        returned: undefined,
-      };
-    });
+    // An async send reports a failure through the next call ([py] check_error); only a sync send needs a promise.
+    const done =
+      options.sync === false
+        ? undefined
+        : new Promise<void>((resolve, reject) => {
+            entry.resolve = resolve;
+            entry.reject = reject;
+          });
     this.pending.add(entry);
-    // Attached and open (the steady state): no extra await per message.
     const current = this.handle;
     const h =
       current && !current.closed
@@ -161,13 +213,7 @@ export class Sender implements Link {
       const wait = writeWithBackpressure(h.channel, () => this.publish(entry, h as ChannelHandle<ConfirmChannel>));
       if (wait) await wait;
     }
-    if (options.sync === false) {
-      done.catch((err: MessagingError) => {
-        this.asyncError ??= err;
-      });
-      return;
-    }
-    await done;
+    if (done) await done;
   }
 
   /** Waits until every message sent so far is confirmed (or failed); throws the first failure. */
@@ -352,3 +398,7 @@ function writeWithBackpressure(ch: Channel, write: () => boolean): Promise<void>
     ch.once('close', done);
   });
 }
+
+function noop(): void {}
+
+const RESOLVED: Promise<void> = Promise.resolve();
