@@ -2,6 +2,7 @@
  * The bundled broker: listeners, virtual hosts, users, the memory alarm, and
  * shutdown. `Broker.start({ port: 0 })` is how tests and `qpidd` run it.
  */
+import { statfs } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
@@ -10,6 +11,7 @@ import type { BrokerCore, BrokerStats } from './broker-core.js';
 import { Connection } from './connection.js';
 import { ManagementServer } from './management/server.js';
 import { type BrokerOptions, DEFAULT_OPTIONS, LOG_LEVELS, type LogLevel } from './options.js';
+import { DiskStore } from './store/disk-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { MessageStore } from './store/message-store.js';
 import { VHost } from './vhost.js';
@@ -33,12 +35,14 @@ export class Broker implements BrokerCore {
   private queuedBytes = 0;
   private memoryTimer: NodeJS.Timeout | undefined;
   private alarm = false;
+  /** Free space on the data directory's filesystem is below options.diskFreeLimit. */
+  private diskAlarm = false;
   private readonly watermarkBytes: number;
   private mgmt: ManagementServer | undefined;
 
-  private constructor(options: Partial<BrokerOptions>) {
+  private constructor(options: Partial<BrokerOptions>, store: MessageStore) {
     this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
-    this.store = new MemoryStore();
+    this.store = store;
     const w = this.options.memoryHighWatermark;
     this.watermarkBytes = w <= 1 ? Math.floor(totalmem() * w) : w;
     for (const v of this.options.vhosts) this.addVhost(v);
@@ -46,8 +50,16 @@ export class Broker implements BrokerCore {
 
   /** Starts a broker and resolves once it listens. */
   static async start(options: Partial<BrokerOptions> = {}): Promise<Broker> {
-    const b = new Broker(options);
-    await b.listen();
+    // One broker per data directory: the lock is taken (or refused) before anything is read.
+    const store = options.dataDir === undefined ? new MemoryStore() : DiskStore.open(options.dataDir);
+    const b = new Broker(options, store);
+    if (store instanceof DiskStore) store.recover(b);
+    try {
+      await b.listen();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
     return b;
   }
 
@@ -78,7 +90,7 @@ export class Broker implements BrokerCore {
   }
 
   get alarmActive(): boolean {
-    return this.alarm;
+    return this.alarm || this.diskAlarm;
   }
 
   /** Bytes of message bodies currently held by queues (each body counted once). */
@@ -91,6 +103,7 @@ export class Broker implements BrokerCore {
     if (v === undefined) {
       v = new VHost(name, { store: this.store, accountBytes: (d) => this.accountBytes(d) });
       this.vhosts.set(name, v);
+      this.store.definitionsChanged?.();
     }
     return v;
   }
@@ -133,7 +146,11 @@ export class Broker implements BrokerCore {
       }
       this.mgmt = mgmt;
     }
-    this.memoryTimer = setInterval(() => this.checkMemory(), 1000);
+    this.checkDisk();
+    this.memoryTimer = setInterval(() => {
+      this.checkMemory();
+      this.checkDisk();
+    }, 1000);
     this.memoryTimer.unref();
   }
 
@@ -210,10 +227,29 @@ export class Broker implements BrokerCore {
     else if (this.alarm && clear) this.setAlarm(false);
   }
 
-  private setAlarm(on: boolean): void {
-    this.alarm = on;
-    this.log('warn', on ? 'memory alarm set: publishers blocked' : 'memory alarm cleared');
-    for (const c of this.connections) c.notifyBlocked(on);
+  /** Alarm sources (memory, disk) block publishers while any of them is set, as RabbitMQ's resource alarms. */
+  private setAlarm(on: boolean, source: 'memory' | 'disk' = 'memory'): void {
+    const before = this.alarmActive;
+    if (source === 'memory') this.alarm = on;
+    else this.diskAlarm = on;
+    this.log('warn', on ? `${source} alarm set: publishers blocked` : `${source} alarm cleared`);
+    const after = this.alarmActive;
+    if (before !== after) for (const c of this.connections) c.notifyBlocked(after, `low on ${source}`);
+  }
+
+  /** Disk alarm: free space where the store writes, checked with the memory alarm (RabbitMQ disk_free_limit). */
+  private checkDisk(): void {
+    const dir = this.options.dataDir;
+    const limit = this.options.diskFreeLimit;
+    if (dir === undefined || !(this.store instanceof DiskStore) || limit <= 0) return;
+    statfs(dir, (err, st) => {
+      if (err) return;
+      const free = st.bavail * st.bsize;
+      if (!this.diskAlarm && free < limit) {
+        this.log('warn', `free disk space ${free} bytes in ${dir} is below the limit of ${limit} bytes`);
+        this.setAlarm(true, 'disk');
+      } else if (this.diskAlarm && free >= limit) this.setAlarm(false, 'disk');
+    });
   }
 
   // ---- shutdown -----------------------------------------------------------

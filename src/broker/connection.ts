@@ -579,12 +579,12 @@ export class Connection {
     this.publishedThisRead = true;
   }
 
-  /** Memory alarm set or cleared (connection.blocked / unblocked to clients that support them). */
-  notifyBlocked(blocked: boolean): void {
+  /** Memory or disk alarm set or cleared (connection.blocked / unblocked to clients that support them). */
+  notifyBlocked(blocked: boolean, reason = 'low on memory'): void {
     if (blocked) {
       if (this.capabilities.connectionBlocked && !this.blockedNotified && this.state === 'open') {
         this.blockedNotified = true;
-        this.sendMethod(0, 'connection.blocked', { reason: 'low on memory' });
+        this.sendMethod(0, 'connection.blocked', { reason });
       }
       return;
     }

@@ -35,6 +35,12 @@ export interface BrokerOptions {
   /** Data directory for durable state; undefined keeps everything in memory. */
   dataDir: string | undefined;
   /**
+   * With a data directory: publishers are blocked while the free space of its
+   * filesystem is below this many bytes (RabbitMQ disk_free_limit, default
+   * 50 MB); 0 turns the check off.
+   */
+  diskFreeLimit: number;
+  /**
    * Port of the management HTTP API (RabbitMQ-compatible subset, see
    * management/routes.ts), on the same interfaces as AMQP; 0 picks a free one.
    * Default undefined: no management listener.
@@ -57,6 +63,7 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   logLevel: 'notice',
   logger: (level, message) => process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`),
   dataDir: undefined,
+  diskFreeLimit: 50_000_000,
   mgmtPort: undefined,
 };
 

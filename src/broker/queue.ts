@@ -127,6 +127,19 @@ export class Queue {
     return true;
   }
 
+  /**
+   * A persistent message read back by the store at start: appended in store
+   * order without writing it again; `redelivered` when it had been delivered
+   * and not acknowledged (RabbitMQ marks those redelivered after a restart).
+   */
+  recover(message: Message, redelivered: boolean): void {
+    const entry = this.makeEntry(message, message.publishedAt);
+    entry.redelivered = redelivered;
+    this.hold(message);
+    this.ready.push(entry);
+    this.armExpiry();
+  }
+
   private makeEntry(message: Message, now: number): QueueEntry {
     let expiresAt = Number.POSITIVE_INFINITY;
     const qttl = this.settings.messageTtl;

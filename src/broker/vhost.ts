@@ -113,6 +113,7 @@ export class VHost implements QueueHost {
       }
       const x = new Exchange(this.name, d.name, d.type, d.durable, d.autoDelete, d.internal, d.args);
       this.exchanges.set(d.name, x);
+      if (x.durable) this.store.definitionsChanged?.();
       return x;
     }
     const what = describeExchange(d.name, this.name);
@@ -142,6 +143,7 @@ export class VHost implements QueueHost {
 
   private removeExchange(x: Exchange): void {
     this.exchanges.delete(x.name);
+    if (x.durable) this.store.definitionsChanged?.();
     for (const b of x.router.entries()) if (b.destination instanceof Exchange) b.destination.inbound--;
     // Drop bindings in which x is the destination.
     for (const other of this.exchanges.values()) {
@@ -201,6 +203,7 @@ export class VHost implements QueueHost {
     const settings = parseQueueArgs(d.args, name, this.name);
     const q = new Queue(this, name, durable, d.exclusive ? owner : undefined, d.autoDelete, d.args, settings);
     this.queues.set(name, q);
+    if (durable) this.store.definitionsChanged?.();
     // Every queue is bound to the default exchange by its name (AMQP 0-9-1 §3.1.3.1); routing handles that implicitly.
     return q;
   }
@@ -218,6 +221,7 @@ export class VHost implements QueueHost {
   removeQueue(q: Queue): number {
     if (this.queues.get(q.name) !== q) return 0;
     this.queues.delete(q.name);
+    if (q.durable) this.store.definitionsChanged?.();
     for (const x of this.exchanges.values()) {
       if (x.router.removeDestination(q) > 0) this.maybeAutoDeleteExchange(x);
     }
@@ -248,7 +252,7 @@ export class VHost implements QueueHost {
     if (q === undefined) throw notFound(`no ${describeQueue(queue, this.name)}`);
     this.checkBindingArgs(x, args);
     this.checkExclusive(q, owner);
-    x.router.add(q, key, args);
+    if (x.router.add(q, key, args) && x.durable && q.durable) this.store.definitionsChanged?.();
   }
 
   unbindQueue(queue: string, exchange: string, key: string, args: FieldTable, owner: object): void {
@@ -257,7 +261,10 @@ export class VHost implements QueueHost {
     const q = this.queues.get(queue);
     if (x === undefined || q === undefined || !hasBinding(x, q, key, args)) return;
     this.checkExclusive(q, owner);
-    if (x.router.remove(q, key, args)) this.maybeAutoDeleteExchange(x);
+    if (x.router.remove(q, key, args)) {
+      if (x.durable && q.durable) this.store.definitionsChanged?.();
+      this.maybeAutoDeleteExchange(x);
+    }
   }
 
   bindExchange(destination: string, source: string, key: string, args: FieldTable): void {
@@ -265,7 +272,10 @@ export class VHost implements QueueHost {
     const src = this.bindableSource(source);
     const dst = this.exchange(destination);
     this.checkBindingArgs(src, args);
-    if (src.router.add(dst, key, args)) dst.inbound++;
+    if (src.router.add(dst, key, args)) {
+      dst.inbound++;
+      if (src.durable && dst.durable) this.store.definitionsChanged?.();
+    }
   }
 
   unbindExchange(destination: string, source: string, key: string, args: FieldTable): void {
@@ -275,6 +285,7 @@ export class VHost implements QueueHost {
     if (dst === undefined || src === undefined) return;
     if (src.router.remove(dst, key, args)) {
       dst.inbound--;
+      if (src.durable && dst.durable) this.store.definitionsChanged?.();
       this.maybeAutoDeleteExchange(src);
     }
   }

@@ -3,6 +3,8 @@
  * exist (--port, --interface, --data-dir, --no-data-dir, --auth, --log-enable)
  * and RabbitMQ's settings where Qpid has none.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { Broker } from '../broker/broker.js';
 import { LOG_LEVELS, type LogLevel } from '../broker/options.js';
@@ -38,6 +40,10 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
     })
     .option('data-dir', { type: 'string', describe: 'directory for durable state (default ~/.qpidd)' })
     .option('no-data-dir', { type: 'boolean', describe: 'keep everything in memory' })
+    .option('disk-free-limit', {
+      type: 'number',
+      describe: 'block publishers while the data directory has less free space (bytes; 0: off) [default: 50000000]',
+    })
     .option('auth', { type: 'string', choices: ['yes', 'no'], default: 'yes', describe: 'check credentials' })
     .option('log-enable', {
       type: 'string',
@@ -85,9 +91,11 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
     return 2;
   }
   const hosts = (args.interface as string[] | undefined)?.flatMap((h) => h.split(',')) ?? undefined;
-  if (args['data-dir'] && !args['no-data-dir']) {
-    io.stderr(`qpidd: note: durable storage is not available yet; ${args['data-dir']} is not used\n`);
-  }
+  // yargs reads --no-data-dir as data-dir=false; with both given, --no-data-dir wins (as in Qpid).
+  const dirArgs = [args['data-dir'] as unknown].flat();
+  const noDataDir = args['no-data-dir'] === true || dirArgs.includes(false);
+  const dirGiven = dirArgs.filter((d): d is string => typeof d === 'string').pop();
+  const dataDir = noDataDir ? undefined : (dirGiven ?? join(homedir(), '.qpidd'));
   let broker: Broker;
   try {
     broker = await Broker.start({
@@ -98,12 +106,19 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       maxMessageSize: args['max-message-size'],
       memoryHighWatermark: args['memory-high-watermark'],
       heartbeat: args.heartbeat,
+      dataDir,
+      diskFreeLimit: args['disk-free-limit'],
       // A throwaway broker (--port 0) does not grab the well-known management port either.
       mgmtPort: args['mgmt-port'] ?? (args.port === 0 ? 0 : 15672),
     });
   } catch (e) {
     // Node's listen errors carry the port that failed (AMQP or management).
     const err = e as NodeJS.ErrnoException & { port?: number };
+    if (err.syscall !== 'listen') {
+      // A data directory that is locked, unreadable or corrupt: the store's message names the file.
+      io.stderr(`qpidd: ${err.message}\n`);
+      return 1;
+    }
     io.stderr(`qpidd: cannot listen on port ${err.port ?? args.port}: ${err.code ?? err.message}\n`);
     return 1;
   }

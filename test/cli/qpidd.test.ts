@@ -84,7 +84,7 @@ describe('qpidd', () => {
   });
 
   it('--auth no accepts any credentials', async () => {
-    const p = run(['--port', '0', '--auth', 'no']);
+    const p = run(['--port', '0', '--auth', 'no', '--no-data-dir']);
     const port = Number((await p.line()).split(':').pop());
     const conn = await amqp.connect(`amqp://someone:anything@127.0.0.1:${port}`);
     await conn.close();

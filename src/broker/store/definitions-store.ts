@@ -86,7 +86,13 @@ export function snapshotDefinitions(
     }
     for (const q of v.queues.values()) {
       if (!q.durable) continue;
-      d.queues.push({ vhost: v.name, name: q.name, id: queueId(q), autoDelete: q.autoDelete, args: encodeArgs(q.args) });
+      d.queues.push({
+        vhost: v.name,
+        name: q.name,
+        id: queueId(q),
+        autoDelete: q.autoDelete,
+        args: encodeArgs(q.args),
+      });
     }
     for (const x of v.exchanges.values()) {
       if (!x.durable || x.name === '') continue;
@@ -159,7 +165,11 @@ export async function syncDir(dir: string): Promise<void> {
  * Re-declares the stored topology through the vhosts' own methods: exchanges,
  * then queues, then bindings. Returns the queues by store id.
  */
-export function restoreDefinitions(d: Definitions, vhostFor: (name: string) => VHost, file: string): Map<number, Queue> {
+export function restoreDefinitions(
+  d: Definitions,
+  vhostFor: (name: string) => VHost,
+  file: string,
+): Map<number, Queue> {
   const queues = new Map<number, Queue>();
   const owner = {};
   const fail = (what: string, e: unknown) =>
@@ -183,7 +193,14 @@ export function restoreDefinitions(d: Definitions, vhostFor: (name: string) => V
   for (const q of d.queues) {
     try {
       const queue = vhostFor(q.vhost).declareQueue(
-        { name: q.name, passive: false, durable: true, exclusive: false, autoDelete: q.autoDelete, args: decodeArgs(q.args) },
+        {
+          name: q.name,
+          passive: false,
+          durable: true,
+          exclusive: false,
+          autoDelete: q.autoDelete,
+          args: decodeArgs(q.args),
+        },
         owner,
       );
       queues.set(q.id, queue);

@@ -23,5 +23,7 @@ export interface MessageStore {
   remove(queue: StoredQueueRef, entry: QueueEntry): void;
   delivered(queue: StoredQueueRef, entry: QueueEntry): void;
   queueDeleted(queue: StoredQueueRef): void;
+  /** Durable topology (a durable exchange, queue, binding or a vhost) changed; a disk store persists it. */
+  definitionsChanged?(): void;
   close(): Promise<void>;
 }

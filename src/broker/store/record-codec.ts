@@ -95,7 +95,11 @@ export function scanRecords(buf: Buffer, magic: Buffer, file: string): ScanResul
   if (buf.length < MAGIC_SIZE) {
     // Crash right after the file was created: nothing in it can have been confirmed.
     if (magic.subarray(0, buf.length).equals(buf) || zerosFrom(buf, 0)) {
-      return { records, validLength: 0, torn: buf.length > 0 ? { offset: 0, reason: 'partial file header' } : undefined };
+      return {
+        records,
+        validLength: 0,
+        torn: buf.length > 0 ? { offset: 0, reason: 'partial file header' } : undefined,
+      };
     }
     throw new CorruptRecordError(file, 0, 'bad file header');
   }
