@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { FieldTable } from '../protocol/index.js';
 import type { BrokerCore, BrokerStats } from './broker-core.js';
 import { Connection } from './connection.js';
+import { closeAll, listenAll } from './listen.js';
 import { ManagementServer } from './management/server.js';
 import { type BrokerOptions, DEFAULT_OPTIONS, LOG_LEVELS, type LogLevel } from './options.js';
 import { DiskStore } from './store/disk-store.js';
@@ -110,32 +111,10 @@ export class Broker implements BrokerCore {
 
   private async listen(): Promise<void> {
     const hosts = Array.isArray(this.options.host) ? this.options.host : [this.options.host];
-    let port = this.options.port;
-    for (const [i, host] of hosts.entries()) {
-      const server = createServer((socket) => this.accept(socket));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ port, host, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (e) {
-        // ::1 is optional: a host without IPv6 still serves 127.0.0.1.
-        if (i > 0 && (e as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') continue;
-        if (i > 0 && (e as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') continue;
-        await this.closeServers();
-        throw e;
-      }
-      const addr = server.address();
-      if (addr && typeof addr === 'object' && i === 0) {
-        port = addr.port;
-        this.boundPort = addr.port;
-        this.boundHost = addr.address;
-      }
-      this.servers.push(server);
-    }
+    const amqp = await listenAll(() => createServer((socket) => this.accept(socket)), hosts, this.options.port);
+    this.servers.push(...amqp.servers);
+    this.boundPort = amqp.port;
+    this.boundHost = amqp.address;
     if (this.options.mgmtPort !== undefined) {
       const mgmt = new ManagementServer(this);
       try {
@@ -268,7 +247,7 @@ export class Broker implements BrokerCore {
   }
 
   private async closeServers(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await closeAll(this.servers);
     this.servers.length = 0;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Broker } from '../broker.js';
+import { closeAll, listenAll } from '../listen.js';
 import type { Json, JsonObject } from './json.js';
 import { HttpError, matchRoute, notFoundError, type Reply, type RequestContext, selectColumns } from './routes.js';
 import { StatsSampler } from './stats.js';
@@ -36,44 +37,23 @@ export class ManagementServer {
 
   /** Listens on each host (the first one picks the port when `port` is 0); an unavailable ::1 is skipped. */
   async listen(hosts: string[], port: number): Promise<void> {
-    for (const [i, host] of hosts.entries()) {
-      const server = createServer((req, res) => this.handle(req, res));
-      server.on('clientError', (_err, socket) => socket.destroy());
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen({ port, host, exclusive: true }, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (i > 0 && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
-        await this.close();
-        throw e;
-      }
-      const addr = server.address();
-      if (i === 0 && addr && typeof addr === 'object') {
-        port = addr.port;
-        this.boundPort = addr.port;
-      }
-      this.servers.push(server);
-    }
+    const l = await listenAll(
+      () => {
+        const server = createServer((req, res) => this.handle(req, res));
+        server.on('clientError', (_err, socket) => socket.destroy());
+        return server;
+      },
+      hosts,
+      port,
+    );
+    this.servers.push(...l.servers);
+    this.boundPort = l.port;
     this.sampler.start();
   }
 
   async close(): Promise<void> {
     this.sampler.stop();
-    await Promise.all(
-      this.servers.map(
-        (s) =>
-          new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
-          }),
-      ),
-    );
+    await closeAll(this.servers);
     this.servers.length = 0;
   }
 
