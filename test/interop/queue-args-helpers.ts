@@ -4,7 +4,7 @@
  * wire types of header values (amqplib turns 'l', 'I' and 'T' all into
  * numbers, and RabbitMQ's x-death types are part of what we match).
  */
-import type { Channel, ChannelModel, GetMessage } from 'amqplib';
+import type { Channel, GetMessage } from 'amqplib';
 import {
   decodeContentHeader,
   encodeMethodFrame,
@@ -13,40 +13,10 @@ import {
   FrameType,
   Typed,
 } from '../../src/protocol/index.js';
-import { closeReason, replyText } from '../helpers/parity.js';
 import { RawAmqp } from '../helpers/raw-amqp.js';
 
-export interface Refusal {
-  code: number | null;
-  classId: number | null;
-  methodId: number | null;
-  /** The whole reply text: names come from ctx.name, so they are equal on both brokers. */
-  text: string | null;
-}
-
-export type Result<T> = { ok: T } | { error: Refusal };
-
-/** Runs `fn` on a new channel; a server channel.close becomes `{ error }` with its full reply text. */
-export async function onChannel<T>(conn: ChannelModel, fn: (ch: Channel) => Promise<T>): Promise<Result<T>> {
-  const ch = await conn.createChannel();
-  let failure: unknown;
-  ch.on('error', (err: unknown) => {
-    failure = err;
-  });
-  const closed = new Promise<void>((resolve) => ch.once('close', () => resolve()));
-  try {
-    const value = await fn(ch);
-    // A round trip makes an asynchronous refusal (a bad publish) arrive before we decide.
-    await ch.checkExchange('amq.direct');
-    await ch.close();
-    return { ok: value };
-  } catch (err) {
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
-    const src = failure ?? err;
-    const info = closeReason(src);
-    return { error: { code: info.code, classId: info.classId, methodId: info.methodId, text: replyText(src) } };
-  }
-}
+// The channel-refusal helpers are shared with the topology parity tests.
+export { onChannel, type Refusal, type Result } from './topology-helpers.js';
 
 /** Polls `check` every `everyMs` until it returns true or `limitMs` passed; returns the last answer. */
 export async function until(check: () => Promise<boolean>, limitMs = 5000, everyMs = 25): Promise<boolean> {
