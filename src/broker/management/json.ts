@@ -11,6 +11,7 @@ import type { Connection } from '../connection.js';
 import type { Consumer } from '../consumer.js';
 import { Exchange } from '../exchange.js';
 import { bindingIdentity } from '../exchanges/router.js';
+import { MESSAGE_OVERHEAD } from '../message.js';
 import type { Queue } from '../queue.js';
 import type { VHost } from '../vhost.js';
 import type { Rates } from './stats.js';
@@ -108,7 +109,21 @@ export function queueCounters(q: Queue): QueueCounters {
   };
 }
 
-export function queueDepth(q: Queue): { messages: number; messages_ready: number; messages_unacknowledged: number } {
+export type QueueDepth = { messages: number; messages_ready: number; messages_unacknowledged: number };
+
+/** The three message counts with their `_details` rates, as queues and the overview's queue_totals show them. */
+export function depthJson(depth: QueueDepth, rates: Rates | undefined): JsonObject {
+  return {
+    messages: depth.messages,
+    messages_details: { rate: rates?.['messages'] ?? 0 },
+    messages_ready: depth.messages_ready,
+    messages_ready_details: { rate: rates?.['messages_ready'] ?? 0 },
+    messages_unacknowledged: depth.messages_unacknowledged,
+    messages_unacknowledged_details: { rate: rates?.['messages_unacknowledged'] ?? 0 },
+  };
+}
+
+export function queueDepth(q: Queue): QueueDepth {
   const ready = q.messageCount;
   return { messages: ready + q.unacked, messages_ready: ready, messages_unacknowledged: q.unacked };
 }
@@ -132,15 +147,10 @@ export function queueJson(q: Queue, rates: Rates | undefined, details: boolean):
     exclusive: q.exclusiveOwner !== undefined,
     exclusive_consumer_tag: consumers.find((c) => c.exclusive)?.tag ?? null,
     head_message_timestamp: null,
-    memory: ready + depth.messages * 256,
+    memory: ready + depth.messages * MESSAGE_OVERHEAD,
     message_bytes: ready,
     message_bytes_ready: ready,
-    messages: depth.messages,
-    messages_details: { rate: rates?.['messages'] ?? 0 },
-    messages_ready: depth.messages_ready,
-    messages_ready_details: { rate: rates?.['messages_ready'] ?? 0 },
-    messages_unacknowledged: depth.messages_unacknowledged,
-    messages_unacknowledged_details: { rate: rates?.['messages_unacknowledged'] ?? 0 },
+    ...depthJson(depth, rates),
     name: q.name,
     node: NODE_NAME,
     policy: null,
