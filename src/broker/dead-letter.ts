@@ -87,7 +87,7 @@ export function makeDeadLetter(
     first,
     props,
     encodeContentHeaderPayload(60, message.bodySize, props),
-    message.body,
+    message.loadBody(),
     Date.now(),
   );
   return { message: dead, routingKeys: routingKey !== undefined ? [routingKey] : originalKeys, deaths };

@@ -66,7 +66,8 @@ export function writeContent(out: OutputBuffer, channel: number, frameMax: numbe
   out.pos += hp.length;
   b[out.pos++] = FRAME_END;
 
-  const body = message.body;
+  // Read back from the store when paged out (DiskStore body budget).
+  const body = message.loadBody();
   const max = frameMax - 8;
   for (let off = 0; off < body.length; off += max) {
     const n = Math.min(max, body.length - off);

@@ -5,6 +5,11 @@
  */
 import type { BasicProperties, FieldTable } from '../protocol/index.js';
 
+/** Reads a paged-out body back from where the store wrote it (see DiskStore's body budget). */
+export interface BodyPager {
+  readBody(message: Message): Buffer;
+}
+
 /** Approximate heap bytes of a Message and its queue entry (measured with --expose-gc on Node 20). */
 export const MESSAGE_OVERHEAD = 256;
 
@@ -13,6 +18,18 @@ export class Message {
   refs = 0;
   /** Set by a durable store once the message has a record on disk. */
   storeId: number | undefined;
+  /** Durable-queue references the store holds (enqueued, not yet removed); maintained by the store. */
+  storeRefs = 0;
+  /** Position of the body in its segment file, set by the store with `storeId`. */
+  bodyPos = 0;
+  /** Links of the store's list of stored messages whose body is in RAM (newest at its tail). */
+  residentPrev: Message | undefined;
+  residentNext: Message | undefined;
+  resident = false;
+  readonly bodySize: number;
+  /** The body, or undefined while paged out to the store (then `pager` reads it back). */
+  private body: Buffer | undefined;
+  private pager: BodyPager | undefined;
 
   constructor(
     readonly exchange: string,
@@ -20,18 +37,48 @@ export class Message {
     readonly properties: BasicProperties,
     /** The content-header frame payload as the publisher sent it; re-sent verbatim on delivery. */
     readonly headerPayload: Buffer,
-    readonly body: Buffer,
+    body: Buffer,
     /** Milliseconds since the epoch when the broker accepted it. */
     readonly publishedAt: number,
-  ) {}
-
-  get bodySize(): number {
-    return this.body.length;
+  ) {
+    this.body = body;
+    this.bodySize = body.length;
   }
 
-  /** Memory this message costs while queued: body, header bytes and a fixed estimate for its objects. */
+  /**
+   * The body: the one in RAM, or read back from the store when paged out (a
+   * fresh buffer each time, not kept, so delivering a paged-out backlog does
+   * not bring it all back into RAM).
+   */
+  loadBody(): Buffer {
+    if (this.body !== undefined) return this.body;
+    return (this.pager as BodyPager).readBody(this);
+  }
+
+  /** False while the body is paged out to the store. */
+  get bodyInMemory(): boolean {
+    return this.body !== undefined;
+  }
+
+  /** The store drops the body from RAM; it must stay readable through `pager` while the message is held. */
+  pageOut(pager: BodyPager): void {
+    this.pager = pager;
+    this.body = undefined;
+  }
+
+  /** The store puts the body back in RAM (it is about to become unreadable from disk, or fits the budget). */
+  pageIn(body: Buffer): void {
+    this.body = body;
+    this.pager = undefined;
+  }
+
+  /**
+   * Memory this message costs while queued: body (only while in RAM), header
+   * bytes and a fixed estimate for its objects. The store adjusts the broker's
+   * account when it pages a held body out or in, so hold and release agree.
+   */
   get footprint(): number {
-    return this.body.length + this.headerPayload.length + MESSAGE_OVERHEAD;
+    return (this.body === undefined ? 0 : this.bodySize) + this.headerPayload.length + MESSAGE_OVERHEAD;
   }
 
   /** Delivery mode 2 is "persistent" (AMQP 0-9-1 basic.properties). */

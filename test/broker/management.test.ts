@@ -733,3 +733,18 @@ describe('rates', () => {
     expect(totals['publish']).toBe(tb.broker.stats.publish);
   });
 });
+
+describe('unknown body fields', () => {
+  test('are refused with 400 naming them; the names RabbitMQ tools add are accepted', async () => {
+    const typo = await api('PUT', `/api/queues/${V}/typo-q`, { durabel: true });
+    expect(typo.status).toBe(400);
+    expect(typo.json).toEqual({ error: 'bad_request', reason: expect.stringContaining("unknown field 'durabel'") });
+    expect((await api('GET', `/api/queues/${V}/typo-q`)).status).toBe(404);
+    const tooled = await api('PUT', `/api/queues/${V}/tooled-q`, { durable: false, vhost: '/', name: 'tooled-q' });
+    expect(tooled.status).toBe(201);
+    const bind = await api('POST', `/api/bindings/${V}/e/amq.direct/q/tooled-q`, { routing_key: 'k', colour: 'red' });
+    expect(bind.status).toBe(400);
+    expect(bind.json.reason).toContain("'colour'");
+    expect((await api('DELETE', `/api/queues/${V}/tooled-q`)).status).toBe(204);
+  });
+});

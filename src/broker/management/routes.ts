@@ -160,6 +160,25 @@ function argumentsField(body: JsonObject, key = 'arguments'): FieldTable {
   return jsonToTable(v);
 }
 
+/**
+ * Refuses body fields the endpoint does not know with 400, so a typo
+ * (`"durabel": true`) is reported instead of silently ignored. RabbitMQ
+ * ignores unknown fields; the names its own tools send (vhost, name, …) are
+ * accepted here too, so those clients keep working.
+ */
+function onlyFields(body: JsonObject, known: readonly string[]): JsonObject {
+  const unknown = Object.keys(body).filter((k) => !known.includes(k) && !TOLERATED_FIELDS.includes(k));
+  if (unknown.length > 0) {
+    throw badRequest(
+      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected one of ${known.join(', ')}`,
+    );
+  }
+  return body;
+}
+
+/** Fields RabbitMQ's own clients (rabbitmqadmin, the web UI) put in bodies beside the real ones. */
+const TOLERATED_FIELDS = ['vhost', 'name', 'node', 'source', 'destination', 'destination_type'];
+
 function requireKeys(body: JsonObject, keys: string[]): void {
   const missing = keys.filter((k) => body[k] === undefined);
   if (missing.length > 0) throw badRequest(`[${missing.map((k) => `{key_missing,${k}}`).join(',')}]`);
@@ -271,7 +290,7 @@ function getQueue(ctx: RequestContext): Reply {
 }
 
 function putQueue(ctx: RequestContext): Reply {
-  const body = ctx.body();
+  const body = onlyFields(ctx.body(), ['durable', 'auto_delete', 'exclusive', 'arguments']);
   const v = vhostParam(ctx, true);
   const name = ctx.params['name'] as string;
   const durable = boolField(body, 'durable', false);
@@ -307,7 +326,7 @@ function isUtf8(b: Buffer): boolean {
 }
 
 function getMessages(ctx: RequestContext): Reply {
-  const body = ctx.body();
+  const body = onlyFields(ctx.body(), ['count', 'ackmode', 'encoding', 'truncate', 'requeue']);
   const v = vhostParam(ctx);
   const q = queueParam(v, ctx.params['name'] as string);
   requireKeys(body, ['count', 'ackmode', 'encoding']);
@@ -335,7 +354,8 @@ function getMessages(ctx: RequestContext): Reply {
       if (entry === undefined) break;
       if (!noAck) taken.push(entry);
       const m = entry.message;
-      const payload = typeof truncate === 'number' ? m.body.subarray(0, truncate) : m.body;
+      const full = m.loadBody();
+      const payload = typeof truncate === 'number' ? full.subarray(0, truncate) : full;
       const asString = encoding === 'auto' && isUtf8(payload);
       out.push({
         payload_bytes: m.bodySize,
@@ -369,7 +389,7 @@ function getExchange(ctx: RequestContext): Reply {
 }
 
 function putExchange(ctx: RequestContext): Reply {
-  const body = ctx.body();
+  const body = onlyFields(ctx.body(), ['type', 'durable', 'auto_delete', 'internal', 'arguments']);
   const v = vhostParam(ctx, true);
   const name = exchangeName(ctx.params['name'] as string);
   const type = stringField(body, 'type', 'direct');
@@ -390,7 +410,7 @@ function deleteExchange(ctx: RequestContext): Reply {
 }
 
 function publish(ctx: RequestContext): Reply {
-  const body = ctx.body();
+  const body = onlyFields(ctx.body(), ['properties', 'routing_key', 'payload', 'payload_encoding', 'props']);
   const b = ctx.broker;
   const v = vhostParam(ctx);
   requireKeys(body, ['routing_key', 'properties', 'payload', 'payload_encoding']);
@@ -526,7 +546,7 @@ function decodeSafe(s: string): string {
 
 function createBinding(kind: DestKind): Handler {
   return (ctx) => {
-    const body = ctx.body();
+    const body = onlyFields(ctx.body(), ['routing_key', 'arguments']);
     const v = vhostParam(ctx, true);
     const source = exchangeName(ctx.params['source'] as string);
     const dest = ctx.params['dest'] as string;
