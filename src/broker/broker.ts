@@ -190,7 +190,7 @@ export class Broker implements BrokerCore {
    * long after a backlog drained. The V8 heap is watched too, so that a flood
    * of small messages cannot exhaust it first.
    */
-  private accountBytes(delta: number): void {
+  accountBytes(delta: number): void {
     this.queuedBytes += delta;
     if (!this.alarm && this.queuedBytes > this.watermarkBytes) this.setAlarm(true);
     else if (this.alarm && delta < 0) this.checkMemory();

@@ -13,10 +13,17 @@
  * of its queues; acks, deliveries and later references go to the segment's
  * side file. A message removed before its batch is written is not written at
  * all, and a delivered mark cancelled by an ack in the same batch is dropped.
+ *
+ * Body budget: bodies of stored messages are kept in RAM only up to
+ * `bodyBudget` bytes in all. Beyond it, once a message's record is written and
+ * synced, its body is dropped from RAM, newest first (the head of a backlog,
+ * delivered next, stays in RAM), and read back from its segment with one
+ * pread when it is delivered. Recovery does the same, oldest kept first, so a
+ * backlog of millions of messages does not need its bodies in RAM.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Message } from '../message.js';
+import type { BodyPager, Message } from '../message.js';
 import type { LogLevel } from '../options.js';
 import type { QueueEntry } from '../queue-entry.js';
 import type { VHost } from '../vhost.js';
@@ -34,18 +41,28 @@ import type { MessageStore, StoredQueueRef } from './message-store.js';
 import { encodeMessageRecord, encodeRefRecord, RecordType } from './record-codec.js';
 import { recoverMessages } from './recovery.js';
 import { SEGMENT_SPAN, type Segment, SegmentLog } from './segment-log.js';
+import { StoreError } from './store-error.js';
 
 /** What the store needs from the broker: its vhosts (to snapshot and restore topology) and its log. */
 export interface StoreHost {
   readonly vhosts: ReadonlyMap<string, VHost>;
   addVhost(name: string): VHost;
   log(level: LogLevel, message: string): void;
+  /** The memory alarm's account of queued bytes: changed when a held body is paged out or back in. */
+  accountBytes(delta: number): void;
 }
 
 export interface DiskStoreOptions {
   /** Roll to a new segment file beyond this size. Default 8 MiB. */
   segmentSize?: number;
+  /**
+   * Bytes of stored (persistent, durable-queue) message bodies kept in RAM;
+   * beyond it bodies are paged out and read back on delivery. Default 256 MiB.
+   */
+  bodyBudget?: number;
 }
+
+export const DEFAULT_BODY_BUDGET = 256 * 1024 * 1024;
 
 export interface RecoveryReport {
   readonly exchanges: number;
@@ -80,7 +97,7 @@ interface Waiter {
 /** An empty current segment at least this big is rolled so its file can go. */
 const EMPTY_ROLL_SIZE = 1024 * 1024;
 
-export class DiskStore implements MessageStore {
+export class DiskStore implements MessageStore, BodyPager {
   private host: StoreHost | undefined;
   private log: SegmentLog | undefined;
   private readonly ids = new WeakMap<object, number>();
@@ -94,20 +111,30 @@ export class DiskStore implements MessageStore {
   private scheduled = false;
   private flushing: Promise<void> | undefined;
   private closed = false;
-  /** Batches written and fsyncs issued, for tests and the log. */
-  readonly stats = { batches: 0, messagesWritten: 0 };
+  /** Stored messages whose body is in RAM and counted against the budget, oldest first. */
+  private residentHead: Message | undefined;
+  private residentTail: Message | undefined;
+  private residentBytes = 0;
+  /** Batches written and fsyncs issued, bodies paged out and read back, for tests and the log. */
+  readonly stats = { batches: 0, messagesWritten: 0, pagedOut: 0, bodyReads: 0 };
 
   private constructor(
     readonly dir: string,
     private readonly lock: DataDirLock,
     private readonly segmentSize: number,
+    readonly bodyBudget: number,
   ) {}
 
   /** Creates the directory if needed and locks it; fails at once when another broker holds it. */
   static open(dir: string, options: DiskStoreOptions = {}): DiskStore {
     mkdirSync(join(dir, 'messages'), { recursive: true });
     const lock = lockDataDir(dir);
-    return new DiskStore(dir, lock, options.segmentSize ?? 8 * 1024 * 1024);
+    return new DiskStore(dir, lock, options.segmentSize ?? 8 * 1024 * 1024, options.bodyBudget ?? DEFAULT_BODY_BUDGET);
+  }
+
+  /** Bytes of stored message bodies held in RAM (at most `bodyBudget` once each batch is written). */
+  get bodyBytesInMemory(): number {
+    return this.residentBytes;
   }
 
   get messagesDir(): string {
@@ -137,7 +164,18 @@ export class DiskStore implements MessageStore {
         this.ids.set(q, id);
         if (id > maxId) maxId = id;
       }
-      const r = recoverMessages(this.messagesDir, queues);
+      // Oldest first within the budget (they are delivered first); the rest stay on disk.
+      const r = recoverMessages(this.messagesDir, queues, (m) => {
+        if (m.bodySize === 0) return;
+        if (this.residentBytes + m.bodySize <= this.bodyBudget) {
+          // A copy, so the segment image read by recovery can be freed.
+          m.pageIn(Buffer.from(m.loadBody()));
+          this.linkResident(m);
+        } else {
+          m.pageOut(this);
+          this.stats.pagedOut++;
+        }
+      });
       for (const w of r.warnings) host.log('warn', w);
       this.nextQueueId = Math.max(defs.nextQueueId ?? 1, maxId + 1, r.maxQueueId + 1);
       const log = new SegmentLog(this.messagesDir, this.segmentSize, r.lastId + 1);
@@ -212,6 +250,7 @@ export class DiskStore implements MessageStore {
     if (this.closed || this.log === undefined) return undefined;
     const qid = this.queueId(queue);
     const m = entry.message;
+    m.storeRefs++;
     if (m.storeId !== undefined) {
       const s = this.log.segments.get(Math.floor(m.storeId / SEGMENT_SPAN));
       if (s !== undefined && !s.deleted) {
@@ -227,6 +266,8 @@ export class DiskStore implements MessageStore {
         return this.batch();
       }
       m.storeId = undefined;
+      // Written again below from its body, which must then be in RAM.
+      if (!m.bodyInMemory) m.pageIn(m.loadBody());
     }
     let pm = this.pendingMsgs.get(m);
     if (pm === undefined) {
@@ -242,6 +283,7 @@ export class DiskStore implements MessageStore {
     const qid = this.ids.get(queue);
     if (qid === undefined) return;
     const m = entry.message;
+    this.dropStoreRef(m);
     if (m.storeId === undefined) {
       const pm = this.pendingMsgs.get(m);
       if (pm === undefined) return;
@@ -301,6 +343,77 @@ export class DiskStore implements MessageStore {
     this.schedule();
   }
 
+  // ---- body budget -------------------------------------------------------
+
+  /** BodyPager: reads a paged-out body from its segment (synchronously: one pread of a known size). */
+  readBody(m: Message): Buffer {
+    const s = m.storeId === undefined ? undefined : this.log?.segments.get(Math.floor(m.storeId / SEGMENT_SPAN));
+    if (s === undefined || s.deleted || this.closed) {
+      throw new StoreError(`message store ${this.dir}: body of a paged-out message is no longer on disk`);
+    }
+    // Recovered segments are opened for reading on first use; the current one is opened read-write.
+    if (s.msgFd === undefined) s.msgFd = openSync(s.msgPath, 'r');
+    const buf = Buffer.allocUnsafe(m.bodySize);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(s.msgFd, buf, got, buf.length - got, m.bodyPos + got);
+      if (n === 0) throw new StoreError(`message store ${s.msgPath}: body at offset ${m.bodyPos} runs past the end`);
+      got += n;
+    }
+    this.stats.bodyReads++;
+    return buf;
+  }
+
+  private linkResident(m: Message): void {
+    m.resident = true;
+    m.residentPrev = this.residentTail;
+    m.residentNext = undefined;
+    if (this.residentTail === undefined) this.residentHead = m;
+    else this.residentTail.residentNext = m;
+    this.residentTail = m;
+    this.residentBytes += m.bodySize;
+  }
+
+  private unlinkResident(m: Message): void {
+    if (!m.resident) return;
+    m.resident = false;
+    if (m.residentPrev === undefined) this.residentHead = m.residentNext;
+    else m.residentPrev.residentNext = m.residentNext;
+    if (m.residentNext === undefined) this.residentTail = m.residentPrev;
+    else m.residentNext.residentPrev = m.residentPrev;
+    m.residentPrev = undefined;
+    m.residentNext = undefined;
+    this.residentBytes -= m.bodySize;
+  }
+
+  /** A durable queue let go of `m` (called before the queue releases it). */
+  private dropStoreRef(m: Message): void {
+    if (m.storeRefs <= 0 || --m.storeRefs > 0) return;
+    this.unlinkResident(m);
+    // No stored reference is left, so its segment may go; another holder (a transient queue
+    // it was also routed to) still needs the body: bring it back while it can be read.
+    if (!m.bodyInMemory && m.refs > 1) {
+      m.pageIn(m.loadBody());
+      this.host?.accountBytes(m.bodySize);
+    }
+  }
+
+  /**
+   * Pages bodies out, newest first, until the resident ones fit the budget.
+   * Only messages whose every holder is a durable queue of this store are
+   * paged out: those keep their segment on disk for as long as they are held.
+   */
+  private enforceBudget(): void {
+    while (this.residentBytes > this.bodyBudget && this.residentTail !== undefined) {
+      const m = this.residentTail;
+      this.unlinkResident(m);
+      if (m.refs !== m.storeRefs || !m.bodyInMemory) continue;
+      m.pageOut(this);
+      this.stats.pagedOut++;
+      if (m.refs > 0) this.host?.accountBytes(-m.bodySize);
+    }
+  }
+
   // ---- flushing -----------------------------------------------------------
 
   private get hasWork(): boolean {
@@ -353,16 +466,19 @@ export class DiskStore implements MessageStore {
       for (const pm of msgs.values()) {
         if (pm.queues.length === 0) continue;
         const m = pm.message;
+        const body = m.loadBody();
         const { parts, size } = encodeMessageRecord({
           publishedAt: m.publishedAt,
           queueIds: pm.queues,
           exchange: m.exchange,
           routingKey: m.routingKey,
           headerPayload: m.headerPayload,
-          body: m.body,
+          body,
         });
         const { segment, offset } = log.reserve(parts, size);
         m.storeId = segment.id * SEGMENT_SPAN + offset;
+        // The body is the last part of the record.
+        m.bodyPos = offset + size - body.length;
         segment.live += pm.queues.length;
         this.stats.messagesWritten++;
         for (const qid of pm.delivered) {
@@ -383,6 +499,14 @@ export class DiskStore implements MessageStore {
         await syncDir(log.dir);
       }
       this.stats.batches++;
+      // Bodies now on disk count against the budget (unless acked meanwhile) and may be paged out.
+      for (const pm of msgs.values()) {
+        const m = pm.message;
+        if (pm.queues.length > 0 && m.storeRefs > 0 && m.bodySize > 0 && m.bodyInMemory && !m.resident) {
+          this.linkResident(m);
+        }
+      }
+      this.enforceBudget();
       waiter?.resolve();
     } catch (e) {
       if (defs !== undefined) this.defsDirty = true;

@@ -20,6 +20,7 @@ import {
   decodeMessageRecord,
   decodeRefRecord,
   type MessageFields,
+  RECORD_HEADER_SIZE,
   RecordType,
   type ScanResult,
   SEGMENT_MAGIC,
@@ -50,6 +51,7 @@ export interface RecoveryResult {
 
 interface Pending {
   readonly offset: number;
+  readonly bodyPos: number;
   readonly fields: MessageFields;
   /** queue id → delivered */
   readonly refs: Map<number, boolean>;
@@ -73,7 +75,13 @@ function scanFile(path: string, magic: Buffer, warnings: string[]): { buf: Buffe
   return { buf, scan };
 }
 
-export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>): RecoveryResult {
+/**
+ * Decides, once per recovered message and before any queue holds it, whether
+ * its body stays in RAM (copied out of the segment image) or is paged out.
+ */
+export type AdoptBody = (message: Message) => void;
+
+export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>, adopt: AdoptBody): RecoveryResult {
   const warnings: string[] = [];
   const ids: number[] = [];
   const names = existsSync(dir) ? readdirSync(dir) : [];
@@ -111,7 +119,9 @@ export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>)
       } catch (e) {
         throw new StoreError(`corrupt record in ${msgPath} at offset ${r.offset}: ${(e as Error).message}`);
       }
-      const p: Pending = { offset: r.offset, fields, refs: new Map() };
+      // The body is the tail of the payload, which follows the record header.
+      const bodyPos = r.offset + RECORD_HEADER_SIZE + r.payload.length - fields.body.length;
+      const p: Pending = { offset: r.offset, bodyPos, fields, refs: new Map() };
       for (const q of fields.queueIds) {
         p.refs.set(q, false);
         if (q > maxQueueId) maxQueueId = q;
@@ -155,18 +165,22 @@ export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>)
           } catch (e) {
             throw new StoreError(`corrupt record in ${msgPath} at offset ${p.offset}: ${(e as Error).message}`);
           }
-          // Copies, so the segment image can be freed.
+          // The header is copied so the segment image can be freed; the body is a view until
+          // `adopt` copies it (within the body budget) or pages it out.
           message = new Message(
             f.exchange,
             f.routingKey,
             properties,
             Buffer.from(f.headerPayload),
-            Buffer.from(f.body),
+            f.body,
             f.publishedAt,
           );
           message.storeId = id * SEGMENT_SPAN + p.offset;
+          message.bodyPos = p.bodyPos;
+          adopt(message);
           messages++;
         }
+        message.storeRefs++;
         q.recover(message, delivered);
         live++;
         entries++;

@@ -92,7 +92,8 @@ export class SegmentLog {
       0,
       0,
     );
-    s.msgFd = openSync(s.msgPath, 'wx', 0o644);
+    // Read as well as write: paged-out bodies are read back from it (DiskStore body budget).
+    s.msgFd = openSync(s.msgPath, 'wx+', 0o644);
     s.msgBufs.push(SEGMENT_MAGIC);
     s.msgSize = MAGIC_SIZE;
     this.segments.set(id, s);
