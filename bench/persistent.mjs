@@ -6,12 +6,17 @@
 //
 // Environment:
 //   BENCH_COUNT     messages per run (default 100000)
+//   BENCH_RECOVERY_COUNT  also measure a restart with this many 1 KiB persistent
+//                   messages queued: recovery time (from the broker's log) and
+//                   the broker's RSS after recovery and after draining (default
+//                   100000; 0 skips it)
+//   BENCH_BUDGET    --message-memory-budget for that run (bytes; default the broker's)
 //   RABBITMQ_URL    also run against this broker (e.g. amqp://guest:guest@127.0.0.1:5674)
 //
 // The bundled broker is started as `node bin/qpidd.js --port 0 --data-dir <tmp>`
 // and its data directory removed afterwards.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,17 +25,22 @@ import amqp from 'amqplib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const COUNT = Number(process.env.BENCH_COUNT ?? 100_000);
 const WINDOW = 1000;
+const RECOVERY_COUNT = Number(process.env.BENCH_RECOVERY_COUNT ?? 100_000);
 const BODY = Buffer.alloc(1024, 0x61);
 
-async function startBundled() {
-  const dir = mkdtempSync(join(tmpdir(), 'qpid-bench-'));
+async function startBundled(dir = mkdtempSync(join(tmpdir(), 'qpid-bench-')), extra = []) {
   const child = spawn(
     process.execPath,
-    [join(root, 'bin', 'qpidd.js'), '--port', '0', '--interface', '127.0.0.1', '--data-dir', dir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+    [join(root, 'bin', 'qpidd.js'), '--port', '0', '--interface', '127.0.0.1', '--data-dir', dir, ...extra],
+    // stderr is piped (and echoed) so the recovery line can be read.
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let log = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => {
+    log += d;
+    process.stderr.write(d);
+  });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -45,16 +55,25 @@ async function startBundled() {
   process.once('exit', () => child.kill('SIGKILL'));
   return {
     url,
-    stop: async () => {
+    dir,
+    pid: child.pid,
+    log: () => log,
+    stop: async (keep = false) => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function publishConfirmed(url, queue) {
+/** Resident set size of a process in MiB (Linux /proc). */
+function rssMiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function publishConfirmed(url, queue, count = COUNT) {
   const conn = await amqp.connect(url);
   const ch = await conn.createConfirmChannel();
   await ch.assertQueue(queue, { durable: true });
@@ -69,7 +88,7 @@ async function publishConfirmed(url, queue) {
     w?.();
   };
   ch.on('drain', poke);
-  for (let i = 0; i < COUNT; i++) {
+  for (let i = 0; i < count; i++) {
     while (outstanding >= WINDOW) await new Promise((r) => (wake = r));
     outstanding++;
     const ok = ch.publish('', queue, BODY, { persistent: true }, (err) => {
@@ -80,13 +99,13 @@ async function publishConfirmed(url, queue) {
     });
     if (!ok) await new Promise((r) => (wake = r));
   }
-  while (confirmed < COUNT) await new Promise((r) => (wake = r));
+  while (confirmed < count) await new Promise((r) => (wake = r));
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   await conn.close();
-  return COUNT / s;
+  return count / s;
 }
 
-async function consumeAll(url, queue) {
+async function consumeAll(url, queue, count = COUNT) {
   const conn = await amqp.connect(url);
   const ch = await conn.createChannel();
   await ch.prefetch(WINDOW);
@@ -96,13 +115,13 @@ async function consumeAll(url, queue) {
     ch.consume(queue, (m) => {
       if (m === null) return;
       ch.ack(m);
-      if (++n === COUNT) resolve();
+      if (++n === count) resolve();
     });
   });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   await ch.deleteQueue(queue);
   await conn.close();
-  return COUNT / s;
+  return count / s;
 }
 
 async function run(name, url) {
@@ -122,3 +141,32 @@ try {
   await bundled.stop();
 }
 if (process.env.RABBITMQ_URL) await run('rabbitmq', process.env.RABBITMQ_URL);
+
+// A restart with a large backlog: how long recovery takes and how much RAM the broker holds.
+if (RECOVERY_COUNT > 0) {
+  const extra = process.env.BENCH_BUDGET ? ['--message-memory-budget', process.env.BENCH_BUDGET] : [];
+  const queue = 'bench.recovery';
+  const before = await startBundled(undefined, extra);
+  await publishConfirmed(before.url, queue, RECOVERY_COUNT);
+  const rssLoaded = rssMiB(before.pid);
+  await before.stop(true);
+  const after = await startBundled(before.dir, extra);
+  try {
+    const m = /in (\d+) ms/.exec(
+      after
+        .log()
+        .split('\n')
+        .find((l) => l.includes('recovered')) ?? '',
+    );
+    const rssRecovered = rssMiB(after.pid);
+    const con = await consumeAll(after.url, queue, RECOVERY_COUNT);
+    console.log(
+      `recovery  ${RECOVERY_COUNT} x 1 KiB persistent${extra.length ? ` (budget ${process.env.BENCH_BUDGET} B)` : ''}: ` +
+        `RSS ${rssLoaded.toFixed(0)} MiB after publishing, recovered in ${m ? m[1] : '?'} ms, ` +
+        `RSS ${rssRecovered.toFixed(0)} MiB after recovery, ${rssMiB(after.pid).toFixed(0)} MiB after draining ` +
+        `(consumed ${Math.round(con)} msg/s)`,
+    );
+  } finally {
+    await after.stop();
+  }
+}

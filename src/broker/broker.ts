@@ -52,7 +52,10 @@ export class Broker implements BrokerCore {
   /** Starts a broker and resolves once it listens. */
   static async start(options: Partial<BrokerOptions> = {}): Promise<Broker> {
     // One broker per data directory: the lock is taken (or refused) before anything is read.
-    const store = options.dataDir === undefined ? new MemoryStore() : DiskStore.open(options.dataDir);
+    const store =
+      options.dataDir === undefined
+        ? new MemoryStore()
+        : DiskStore.open(options.dataDir, { bodyBudget: options.messageMemoryBudget });
     const b = new Broker(options, store);
     if (store instanceof DiskStore) store.recover(b);
     try {

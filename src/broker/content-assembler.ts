@@ -6,6 +6,7 @@
  */
 import { type BasicProperties, decodeContentHeader } from '../protocol/index.js';
 import { preconditionFailed, unexpectedFrame } from './errors.js';
+import { unpooledCopy } from './message.js';
 
 /** A complete published message, as the publisher sent it. */
 export interface AssembledContent {
@@ -106,9 +107,15 @@ export class ContentAssembler {
     let body: Buffer;
     if (p.chunks.length === 1) {
       const c = p.chunks[0] as Buffer;
-      body = c.length < COPY_BELOW ? Buffer.from(c) : c;
+      // A persistent body may be paged out by the disk store: copy it out of the shared pool.
+      if (c.length >= COPY_BELOW) body = c;
+      else body = h.properties.deliveryMode === 2 ? unpooledCopy(c) : Buffer.from(c);
+    } else if (p.chunks.length === 0) {
+      body = Buffer.alloc(0);
     } else {
-      body = p.chunks.length === 0 ? Buffer.alloc(0) : Buffer.concat(p.chunks, p.received);
+      body = Buffer.concat(p.chunks, p.received);
+      // Buffer.concat puts results under half the pool size in the shared pool.
+      if (h.properties.deliveryMode === 2 && body.length < Buffer.poolSize >>> 1) body = unpooledCopy(body);
     }
     return {
       exchange: p.exchange,

@@ -10,6 +10,18 @@ export interface BodyPager {
   readBody(message: Message): Buffer;
 }
 
+/**
+ * A copy of `src` in an allocation of its own. Bodies the store may page out
+ * are copied so: Buffer.from puts small copies in Node's shared 8 KiB pool
+ * slabs, beside other messages' header bytes, which stay in RAM and would keep
+ * the whole slab (and so the paged-out bodies' bytes) alive.
+ */
+export function unpooledCopy(src: Uint8Array): Buffer {
+  const b = Buffer.allocUnsafeSlow(src.length);
+  b.set(src);
+  return b;
+}
+
 /** Approximate heap bytes of a Message and its queue entry (measured with --expose-gc on Node 20). */
 export const MESSAGE_OVERHEAD = 256;
 

@@ -41,6 +41,12 @@ export interface BrokerOptions {
    */
   diskFreeLimit: number;
   /**
+   * With a data directory: bytes of persistent message bodies (on durable
+   * queues) kept in RAM; beyond it bodies stay on disk only and are read back
+   * on delivery, so a large backlog does not need its bodies in RAM. Default 256 MiB.
+   */
+  messageMemoryBudget: number;
+  /**
    * Port of the management HTTP API (RabbitMQ-compatible subset, see
    * management/routes.ts), on the same interfaces as AMQP; 0 picks a free one.
    * Default undefined: no management listener.
@@ -64,6 +70,7 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   logger: (level, message) => process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`),
   dataDir: undefined,
   diskFreeLimit: 50_000_000,
+  messageMemoryBudget: 256 * 1024 * 1024,
   mgmtPort: undefined,
 };
 

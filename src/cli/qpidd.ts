@@ -58,6 +58,11 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       type: 'number',
       describe: 'block publishers above this fraction of RAM (≤1) or byte count [default: 0.4]',
     })
+    .option('message-memory-budget', {
+      type: 'number',
+      describe:
+        'bytes of persistent message bodies kept in RAM; the rest are read from the data dir [default: 268435456]',
+    })
     .option('mgmt-port', {
       type: 'number',
       describe:
@@ -108,6 +113,7 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       heartbeat: args.heartbeat,
       dataDir,
       diskFreeLimit: args['disk-free-limit'],
+      messageMemoryBudget: args['message-memory-budget'],
       // A throwaway broker (--port 0) does not grab the well-known management port either.
       mgmtPort: args['mgmt-port'] ?? (args.port === 0 ? 0 : 15672),
     });

@@ -23,7 +23,7 @@
  */
 import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BodyPager, Message } from '../message.js';
+import { type BodyPager, type Message, unpooledCopy } from '../message.js';
 import type { LogLevel } from '../options.js';
 import type { QueueEntry } from '../queue-entry.js';
 import type { VHost } from '../vhost.js';
@@ -111,8 +111,10 @@ export class DiskStore implements MessageStore, BodyPager {
   private scheduled = false;
   private flushing: Promise<void> | undefined;
   private closed = false;
-  /** Stored messages whose body is in RAM and counted against the budget, oldest first. */
-  private residentHead: Message | undefined;
+  /**
+   * Newest of the stored messages whose body is in RAM and counted against the
+   * budget; they are linked through their residentPrev/residentNext fields.
+   */
   private residentTail: Message | undefined;
   private residentBytes = 0;
   /** Batches written and fsyncs issued, bodies paged out and read back, for tests and the log. */
@@ -168,8 +170,8 @@ export class DiskStore implements MessageStore, BodyPager {
       const r = recoverMessages(this.messagesDir, queues, (m) => {
         if (m.bodySize === 0) return;
         if (this.residentBytes + m.bodySize <= this.bodyBudget) {
-          // A copy, so the segment image read by recovery can be freed.
-          m.pageIn(Buffer.from(m.loadBody()));
+          // A copy, so the segment image read by recovery can be freed (see unpooledCopy).
+          m.pageIn(unpooledCopy(m.loadBody()));
           this.linkResident(m);
         } else {
           m.pageOut(this);
@@ -267,7 +269,7 @@ export class DiskStore implements MessageStore, BodyPager {
       }
       m.storeId = undefined;
       // Written again below from its body, which must then be in RAM.
-      if (!m.bodyInMemory) m.pageIn(m.loadBody());
+      this.pageBackIn(m);
     }
     let pm = this.pendingMsgs.get(m);
     if (pm === undefined) {
@@ -353,7 +355,9 @@ export class DiskStore implements MessageStore, BodyPager {
     }
     // Recovered segments are opened for reading on first use; the current one is opened read-write.
     if (s.msgFd === undefined) s.msgFd = openSync(s.msgPath, 'r');
-    const buf = Buffer.allocUnsafe(m.bodySize);
+    // Not from the shared pool: a pooled slab would be pinned by the small header buffers
+    // allocated beside it (see unpooledCopy), and a dead-lettered copy keeps this buffer.
+    const buf = Buffer.allocUnsafeSlow(m.bodySize);
     let got = 0;
     while (got < buf.length) {
       const n = readSync(s.msgFd, buf, got, buf.length - got, m.bodyPos + got);
@@ -368,8 +372,7 @@ export class DiskStore implements MessageStore, BodyPager {
     m.resident = true;
     m.residentPrev = this.residentTail;
     m.residentNext = undefined;
-    if (this.residentTail === undefined) this.residentHead = m;
-    else this.residentTail.residentNext = m;
+    if (this.residentTail !== undefined) this.residentTail.residentNext = m;
     this.residentTail = m;
     this.residentBytes += m.bodySize;
   }
@@ -377,8 +380,7 @@ export class DiskStore implements MessageStore, BodyPager {
   private unlinkResident(m: Message): void {
     if (!m.resident) return;
     m.resident = false;
-    if (m.residentPrev === undefined) this.residentHead = m.residentNext;
-    else m.residentPrev.residentNext = m.residentNext;
+    if (m.residentPrev !== undefined) m.residentPrev.residentNext = m.residentNext;
     if (m.residentNext === undefined) this.residentTail = m.residentPrev;
     else m.residentNext.residentPrev = m.residentPrev;
     m.residentPrev = undefined;
@@ -392,10 +394,13 @@ export class DiskStore implements MessageStore, BodyPager {
     this.unlinkResident(m);
     // No stored reference is left, so its segment may go; another holder (a transient queue
     // it was also routed to) still needs the body: bring it back while it can be read.
-    if (!m.bodyInMemory && m.refs > 1) {
-      m.pageIn(m.loadBody());
-      this.host?.accountBytes(m.bodySize);
-    }
+    if (m.refs > 1) this.pageBackIn(m);
+  }
+
+  private pageBackIn(m: Message): void {
+    if (m.bodyInMemory) return;
+    m.pageIn(m.loadBody());
+    if (m.refs > 0) this.host?.accountBytes(m.bodySize);
   }
 
   /**
