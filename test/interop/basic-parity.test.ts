@@ -15,6 +15,7 @@ import {
   replyText,
   withConnection,
 } from '../helpers/parity.js';
+import { drain, ready } from '../helpers/queue-state.js';
 import { RawAmqp } from '../helpers/raw-amqp.js';
 
 const portOf = (url: string) => Number(new URL(url).port);
@@ -50,27 +51,6 @@ async function fill(conn: ChannelModel, queue: string, bodies: string[]): Promis
 }
 
 const range = (n: number, p = 'm') => Array.from({ length: n }, (_, i) => `${p}${i + 1}`);
-
-/** Ready count of a queue (unacknowledged messages are not counted). */
-async function ready(conn: ChannelModel, queue: string): Promise<number> {
-  const ch = await conn.createChannel();
-  const ok = await ch.checkQueue(queue);
-  await ch.close();
-  return ok.messageCount;
-}
-
-/** Everything left on a queue, in order, with its redelivered flag (acked as taken). */
-async function drain(conn: ChannelModel, queue: string): Promise<string[]> {
-  const ch = await conn.createChannel();
-  const out: string[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const m = await ch.get(queue, { noAck: true });
-    if (m === false) break;
-    out.push(`${m.content.toString()}${m.fields.redelivered ? '*' : ''}`);
-  }
-  await ch.close();
-  return out;
-}
 
 interface Collected {
   msgs: ConsumeMessage[];

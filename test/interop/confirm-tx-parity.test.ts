@@ -13,6 +13,7 @@ import {
   replyText,
   withConnection,
 } from '../helpers/parity.js';
+import { drain, ready } from '../helpers/queue-state.js';
 import { RawAmqp, type ReceivedFrame } from '../helpers/raw-amqp.js';
 
 const portOf = (url: string) => Number(new URL(url).port);
@@ -107,25 +108,6 @@ function rpc(ch: Channel, method: number, fields: object, expect: number): Promi
 const txSelect = (ch: Channel) => rpc(ch, TX_SELECT, {}, TX_SELECT_OK);
 const txCommit = (ch: Channel) => rpc(ch, TX_COMMIT, {}, TX_COMMIT_OK);
 const txRollback = (ch: Channel) => rpc(ch, TX_ROLLBACK, {}, TX_ROLLBACK_OK);
-
-async function ready(conn: ChannelModel, queue: string): Promise<number> {
-  const ch = await conn.createChannel();
-  const ok = await ch.checkQueue(queue);
-  await ch.close();
-  return ok.messageCount;
-}
-
-async function drain(conn: ChannelModel, queue: string): Promise<string[]> {
-  const ch = await conn.createChannel();
-  const out: string[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const m = await ch.get(queue, { noAck: true });
-    if (m === false) break;
-    out.push(`${m.content.toString()}${m.fields.redelivered ? '*' : ''}`);
-  }
-  await ch.close();
-  return out;
-}
 
 async function fill(conn: ChannelModel, queue: string, bodies: string[]): Promise<void> {
   const ch = await conn.createConfirmChannel();
