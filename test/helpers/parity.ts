@@ -178,6 +178,9 @@ async function runOne<T>(
   try {
     const result = await Promise.race([scenario(url, ctx), timeout]);
     if (result === undefined) throw new Error(`[${kind}] scenario returned undefined: return what it observed`);
+    // PARITY_LOG=1 prints what each broker observed: the quickest way to read RabbitMQ's answers.
+    if (process.env['PARITY_LOG'])
+      console.log(`[${kind}] ${expect.getState().currentTestName}\n${JSON.stringify(result)}`);
     return result;
   } catch (err) {
     if (err instanceof Error && err.message.startsWith(`[${kind}]`)) throw err;

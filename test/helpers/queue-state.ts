@@ -21,3 +21,12 @@ export async function drain(conn: ChannelModel, queue: string): Promise<string[]
   await ch.close();
   return out;
 }
+
+/** Polls until `pred` holds; bounded, so a missing delivery fails the test instead of hanging. */
+export async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -11,36 +11,16 @@ import {
   channelCloseOf,
   connectionCloseOf,
   describeParity,
-  parityTest as realParityTest,
+  parityTest,
   replyText,
   withConnection,
 } from '../helpers/parity.js';
-import { drain, ready } from '../helpers/queue-state.js';
+import { drain, ready, until } from '../helpers/queue-state.js';
 import { RawAmqp } from '../helpers/raw-amqp.js';
 
 const portOf = (url: string) => Number(new URL(url).port);
 
-/** parityTest, printing what each broker observed when PARITY_LOG is set (to read RabbitMQ's answers). */
-const parityTest: typeof realParityTest = (name, scenario, options) =>
-  realParityTest(
-    name,
-    async (url, ctx) => {
-      const r = await scenario(url, ctx);
-      if (process.env['PARITY_LOG']) console.log(`[${ctx.broker}] ${name}\n${JSON.stringify(r)}`);
-      return r;
-    },
-    options,
-  );
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `pred` holds; bounded, so a missing delivery fails the test instead of hanging. */
-async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+const _sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Puts bodies on a queue through a confirm channel, so they are all enqueued when this returns. */
 async function fill(conn: ChannelModel, queue: string, bodies: string[]): Promise<void> {

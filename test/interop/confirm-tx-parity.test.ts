@@ -5,39 +5,12 @@
  */
 import type { Channel, ChannelModel, GetMessage } from 'amqplib';
 import { encodeContentHeaderPayload, FrameType } from '../../src/protocol/index.js';
-import {
-  attempt,
-  channelCloseOf,
-  describeParity,
-  parityTest as realParityTest,
-  replyText,
-  withConnection,
-} from '../helpers/parity.js';
-import { drain, ready } from '../helpers/queue-state.js';
+import { attempt, channelCloseOf, describeParity, parityTest, replyText, withConnection } from '../helpers/parity.js';
+import { drain, ready, until } from '../helpers/queue-state.js';
 import { RawAmqp, type ReceivedFrame } from '../helpers/raw-amqp.js';
 
 const portOf = (url: string) => Number(new URL(url).port);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** parityTest, printing what each broker observed when PARITY_LOG is set (to read RabbitMQ's answers). */
-const parityTest: typeof realParityTest = (name, scenario, options) =>
-  realParityTest(
-    name,
-    async (url, ctx) => {
-      const r = await scenario(url, ctx);
-      if (process.env['PARITY_LOG']) console.log(`[${ctx.broker}] ${name}\n${JSON.stringify(r)}`);
-      return r;
-    },
-    options,
-  );
-
-async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+const _sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends basic.publish + header + body on a raw connection. */
 function publish(
