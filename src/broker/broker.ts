@@ -105,7 +105,7 @@ export class Broker implements BrokerCore {
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name);
     if (v === undefined) {
-      v = new VHost(name, { store: this.store, accountBytes: (d) => this.accountBytes(d) });
+      v = new VHost(name, { store: this.store, stats: this.stats, accountBytes: (d) => this.accountBytes(d) });
       this.vhosts.set(name, v);
       this.store.definitionsChanged?.();
     }

@@ -5,13 +5,7 @@
  * error that the connection turns into channel.close or connection.close.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  encodeContentHeaderPayload,
-  type FieldTable,
-  type Method,
-  type MethodArgs,
-  ReplyCode,
-} from '../protocol/index.js';
+import { encodeContentHeaderPayload, type Method, type MethodArgs, ReplyCode } from '../protocol/index.js';
 import { ChannelConsumer } from './channel-consumer.js';
 import type { Connection } from './connection.js';
 import { type AssembledContent, ContentAssembler } from './content-assembler.js';
@@ -27,7 +21,9 @@ import {
   notImplemented,
   preconditionFailed,
 } from './errors.js';
+import type { Exchange } from './exchange.js';
 import { Message, parseExpiration } from './message.js';
+import { PUBLISH_REFUSED, senderSelectedKeys, stripBcc, unroutable } from './publish.js';
 import { PublisherConfirms } from './publisher-confirms.js';
 import type { Queue } from './queue.js';
 import { integerOf, typeNameOf } from './queue-args.js';
@@ -44,8 +40,10 @@ interface Unacked {
 interface TxPublish {
   readonly message: Message;
   readonly mandatory: boolean;
+  /** The exchange it was published to (undefined when gone before its content arrived). */
+  readonly exchange: Exchange | undefined;
   /** Queues chosen when it was published: RabbitMQ routes a tx publish at once and only delivers at commit. */
-  readonly targets: Set<Queue>;
+  readonly routes: Set<Queue>;
 }
 
 type TxAck = { kind: 'ack' | 'reject' | 'requeue'; items: Unacked[] };
@@ -487,7 +485,7 @@ export class Channel {
     this.connection.published();
   }
 
-  /** A complete message arrived: validate, strip BCC, then route now or hold for the transaction. */
+  /** A complete message arrived: validate, strip BCC, then publish now or hold it for the transaction. */
   private publish(c: AssembledContent): void {
     const exp = parseExpiration(c.properties.expiration);
     if (exp instanceof Error) throw preconditionFailed(exp.message);
@@ -495,49 +493,40 @@ export class Channel {
     let headerPayload = c.headerPayload;
     const ccKeys = senderSelectedKeys(props.headers);
     if (props.headers?.['BCC'] !== undefined) {
-      // RabbitMQ removes BCC before the message reaches any queue (sender-selected distribution).
-      const { BCC: _bcc, ...rest } = props.headers;
-      props = { ...props, headers: rest };
+      props = stripBcc(props);
       headerPayload = encodeContentHeaderPayload(60, c.bodySize, props);
     }
     const message = new Message(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
+    // startPublish checked the exchange; it may have been deleted while the content arrived.
+    const x = this.vhost.exchanges.get(c.exchange);
     if (this.txMode) {
-      this.txPublishes.push({ message, mandatory: c.mandatory, targets: this.targetsOf(message, ccKeys) });
+      // RabbitMQ routes a tx publish at once and only enqueues at commit.
+      const routes = new Set<Queue>();
+      if (x !== undefined) this.vhost.routeMessage(x, message, ccKeys, routes);
+      this.txPublishes.push({ message, mandatory: c.mandatory, exchange: x, routes });
       return;
     }
-    this.route(message, c.mandatory, this.confirms.next(), ccKeys);
-  }
-
-  /** The queues a message reaches through its routing key and any CC/BCC keys. */
-  private targetsOf(message: Message, ccKeys: string[] | undefined): Set<Queue> {
-    const targets = new Set<Queue>();
-    const x = this.vhost.exchanges.get(message.exchange);
-    if (x === undefined) return targets;
-    const headers = message.properties.headers;
-    this.vhost.route(x, message.routingKey, headers, targets);
-    if (ccKeys) for (const k of ccKeys) this.vhost.route(x, k, headers, targets);
-    return targets;
-  }
-
-  /** Routes and enqueues; sends basic.return for unroutable mandatory messages and the publisher confirm. */
-  private route(message: Message, mandatory: boolean, seq: number, ccKeys: string[] | undefined): void {
-    const broker = this.connection.broker;
-    const x = this.vhost.exchanges.get(message.exchange);
-    const targets = this.targetsOf(message, ccKeys);
-    if (x !== undefined) x.stats.publishIn++;
-    broker.stats.publish++;
-    if (targets.size === 0) {
-      if (mandatory) this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-      if (seq) this.confirms.settle(seq, true, undefined);
+    const seq = this.confirms.next();
+    if (x === undefined) {
+      this.connection.broker.stats.publish++;
+      this.settlePublish(message, c.mandatory, seq, 0, undefined);
       return;
     }
     const pending: Promise<void>[] | undefined = seq ? [] : undefined;
-    let rejected = false;
-    const now = message.publishedAt;
-    for (const q of targets) if (!q.enqueue(message, now, pending)) rejected = true;
-    if (x !== undefined) x.stats.publishOut++;
-    if (!seq) return;
-    this.confirms.settle(seq, !rejected, pending);
+    const outcome = this.vhost.publish(x, message, ccKeys, pending);
+    this.settlePublish(message, c.mandatory, seq, outcome, pending);
+  }
+
+  /** The channel's side of a publish outcome: basic.return for an unroutable mandatory message, then the confirm. */
+  private settlePublish(
+    message: Message,
+    mandatory: boolean,
+    seq: number,
+    outcome: number,
+    pending: Promise<void>[] | undefined,
+  ): void {
+    if (mandatory && unroutable(outcome)) this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+    if (seq) this.confirms.settle(seq, (outcome & PUBLISH_REFUSED) === 0, pending);
   }
 
   private basicReturn(message: Message, replyCode: number, replyText: string): void {
@@ -566,8 +555,9 @@ export class Channel {
     const pending: Promise<void>[] = [];
     for (const p of publishes) {
       // Bindings changed since the publish do not matter (RabbitMQ keeps the routes it found then).
-      if (p.targets.size === 0 && p.mandatory) this.basicReturn(p.message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-      for (const q of p.targets) if (!q.deleted) q.enqueue(p.message, Date.now(), pending);
+      const x = p.exchange;
+      const outcome = x === undefined ? 0 : this.vhost.publish(x, p.message, undefined, pending, { routes: p.routes });
+      if (p.mandatory && unroutable(outcome)) this.basicReturn(p.message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
     }
     this.kickConsumers();
     // commit-ok only once persistent messages are safely stored.
@@ -649,16 +639,4 @@ function channelErrorConn(detail: string): ConnectionError {
 
 function commandInvalidConn(detail: string): ConnectionError {
   return new ConnectionError(ReplyCode.COMMAND_INVALID, detail);
-}
-
-/** CC and BCC header keys: extra routing keys (RabbitMQ sender-selected distribution); strings only. */
-function senderSelectedKeys(headers: FieldTable | undefined): string[] | undefined {
-  if (headers === undefined) return undefined;
-  let keys: string[] | undefined;
-  for (const name of ['CC', 'BCC']) {
-    const v = headers[name];
-    if (!Array.isArray(v)) continue;
-    for (const k of v) if (typeof k === 'string') (keys ??= []).push(k);
-  }
-  return keys;
 }

@@ -9,6 +9,7 @@
  */
 import { encodeContentHeaderPayload, type FieldTable, type FieldValue, Typed } from '../protocol/index.js';
 import { Message } from './message.js';
+import { senderSelectedKeys } from './publish.js';
 import type { DeadLetterReason } from './queue.js';
 
 export interface DeadLetter {
@@ -43,7 +44,7 @@ export function makeDeadLetter(
   const props = { ...message.properties };
   const old: FieldTable = props.headers ?? {};
   // The publish key comes first; the others are CC and BCC keys (rabbit_basic:header_routes).
-  const originalKeys = [message.routingKey, ...headerRoutes(old)];
+  const originalKeys = [message.routingKey, ...(senderSelectedKeys(old) ?? [])];
   const info: FieldTable = {
     reason,
     queue,
@@ -103,16 +104,6 @@ export function isCycle(queue: string, deaths: readonly FieldValue[]): boolean {
   if (i < 0) return false;
   // Anything that is not a table was put there by a client: not automatic.
   return deaths.slice(0, i + 1).every((d) => isTable(d) && d['reason'] !== 'rejected');
-}
-
-/** CC then BCC routing keys from the headers (long strings inside arrays only). */
-function headerRoutes(headers: FieldTable): string[] {
-  const out: string[] = [];
-  for (const key of ['CC', 'BCC']) {
-    const v = headers[key];
-    if (Array.isArray(v)) for (const r of v) if (typeof r === 'string') out.push(r);
-  }
-  return out;
 }
 
 function countOf(v: FieldValue | undefined): number {

@@ -20,6 +20,7 @@ import { isExchangeKind, validateBindingArgs } from './exchanges/create-router.j
 import { bindingIdentity, type ExchangeKind } from './exchanges/router.js';
 import { argsEquivalent, describeArg, erlangFormat, hasArg, rabbitTypeOf } from './field-terms.js';
 import type { Message } from './message.js';
+import { PUBLISH_REFUSED, PUBLISH_ROUTED, type PublishExtras } from './publish.js';
 import { type DeadLetterReason, Queue, type QueueHost } from './queue.js';
 import { parseQueueArgs } from './queue-args.js';
 import type { MessageStore } from './store/message-store.js';
@@ -46,6 +47,8 @@ export interface QueueDeclare {
 /** What the vhost needs from the broker around it. */
 export interface VHostEnv {
   readonly store: MessageStore;
+  /** The broker-wide publish counter (management overview's message_stats.publish). */
+  readonly stats: { publish: number };
   accountBytes(delta: number): void;
 }
 
@@ -53,6 +56,9 @@ export class VHost implements QueueHost {
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, Queue>();
   readonly store: MessageStore;
+  /** Reused by `publish` for the queues a message reaches (see there). */
+  private readonly scratchTargets = new Set<Queue>();
+  private scratchBusy = false;
 
   constructor(
     readonly name: string,
@@ -340,13 +346,74 @@ export class VHost implements QueueHost {
     }
   }
 
-  // ---- dead-lettering -----------------------------------------------------
+  // ---- publishing -------------------------------------------------------
+
+  /**
+   * The one publish path: routes `message` from `x` with its routing key and
+   * any CC/BCC keys (`ccKeys`, see publish.ts senderSelectedKeys) through
+   * e2e bindings and alternate exchanges, enqueues it on every queue found,
+   * counts the exchange and broker statistics and returns the outcome flags
+   * (0 = unroutable, PUBLISH_ROUTED, PUBLISH_REFUSED). A persistent message
+   * on a durable queue pushes the store's write onto `pending` (confirms and
+   * tx.commit-ok wait for it). Mandatory returns and confirms are the
+   * caller's: they go back on its channel.
+   */
+  publish(
+    x: Exchange,
+    message: Message,
+    ccKeys: readonly string[] | undefined,
+    pending: Promise<void>[] | undefined,
+    extras?: PublishExtras,
+  ): number {
+    const deadLetter = extras?.deadLetter;
+    // rabbit_channel counts publish_in/publish_out; a dead-lettering queue process counts nothing.
+    if (deadLetter === undefined) {
+      x.stats.publishIn++;
+      this.env.stats.publish++;
+    }
+    let targets = extras?.routes;
+    // The scratch set spares an allocation per message; a publish nested in this one
+    // (a dead-letter caused by an enqueue) routes into a set of its own.
+    const scratch = targets === undefined && !this.scratchBusy;
+    if (targets === undefined) {
+      const out = scratch ? this.scratchTargets : new Set<Queue>();
+      this.routeMessage(x, message, ccKeys, out);
+      targets = out;
+    }
+    if (targets.size === 0) return 0;
+    if (scratch) this.scratchBusy = true;
+    let outcome = 0;
+    try {
+      // A tx publish enters its queues at commit, so its TTL counts from then (as in RabbitMQ, whose queues only see it then).
+      const now = extras?.routes !== undefined ? Date.now() : message.publishedAt;
+      for (const q of targets) {
+        if (q.deleted) continue;
+        if (deadLetter !== undefined && deadLetter.reason !== 'rejected' && isCycle(q.name, deadLetter.deaths)) {
+          continue;
+        }
+        outcome |= q.enqueue(message, now, pending) ? PUBLISH_ROUTED : PUBLISH_REFUSED;
+      }
+    } finally {
+      if (scratch) {
+        this.scratchTargets.clear();
+        this.scratchBusy = false;
+      }
+    }
+    if (deadLetter === undefined) x.stats.publishOut++;
+    return outcome;
+  }
+
+  /** The queues `message` reaches from `x` through its routing key and the CC/BCC keys. */
+  routeMessage(x: Exchange, message: Message, ccKeys: readonly string[] | undefined, out: Set<Queue>): void {
+    const headers = message.properties.headers;
+    this.route(x, message.routingKey, headers, out);
+    if (ccKeys !== undefined) for (const k of ccKeys) this.route(x, k, headers, out);
+  }
 
   /**
    * Republishes a message that died in `queue` to its dead-letter exchange
-   * (see dead-letter.ts for the x-death headers). A missing exchange drops it
-   * (rabbit_amqqueue_process:with_dlx); a target queue that would close a
-   * cycle with no rejection in it is skipped (rabbit_dead_letter:detect_cycles).
+   * (see dead-letter.ts for the x-death headers) through `publish`. A
+   * missing exchange drops it (rabbit_amqqueue_process:with_dlx).
    */
   deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
     const s = queue.settings;
@@ -354,13 +421,10 @@ export class VHost implements QueueHost {
     const dlx = this.exchanges.get(s.deadLetterExchange);
     if (dlx === undefined) return;
     const dead = makeDeadLetter(message, reason, queue.name, dlx.name, s.deadLetterRoutingKey);
-    const targets = new Set<Queue>();
-    for (const key of dead.routingKeys) this.route(dlx, key, dead.message.properties.headers, targets);
-    const now = Date.now();
-    for (const q of targets) {
-      if (reason !== 'rejected' && isCycle(q.name, dead.deaths)) continue;
-      q.enqueue(dead.message, now, undefined);
-    }
+    // The dead message carries the first key; the others are routed like CC keys.
+    this.publish(dlx, dead.message, dead.routingKeys.slice(1), undefined, {
+      deadLetter: { reason, deaths: dead.deaths },
+    });
   }
 }
 

@@ -427,6 +427,40 @@ describe('management API parity', () => {
     if (rabbitmq.ran) expect(bundled).toEqual(rabbitmq.result);
   }, 60_000);
 
+  test('publish through the API honours CC and BCC like a channel publish, and strips BCC', async () => {
+    const { bundled, rabbitmq } = await runParity(
+      async (url, ctx) => {
+        const api = client(url);
+        const [a, b, c] = ['a', 'b', 'c'].map((k) => ctx.name(`mgmtpar-cc-${k}`)) as [string, string, string];
+        for (const q of [a, b, c]) await api('PUT', `/api/queues/%2F/${q}`, { durable: false });
+        const published = await api('POST', '/api/exchanges/%2F/amq.default/publish', {
+          properties: { headers: { CC: [b], BCC: [c], keep: 'k' } },
+          routing_key: a,
+          payload: 'sel',
+          payload_encoding: 'string',
+        });
+        const got: Record<string, unknown> = {};
+        for (const q of [a, b, c]) {
+          const r = await api('POST', `/api/queues/%2F/${q}/get`, {
+            count: 5,
+            ackmode: 'ack_requeue_false',
+            encoding: 'auto',
+          });
+          got[q.slice(0, q.indexOf('-', 'mgmtpar-cc-'.length))] = (r.json as Api[]).map((m) => ({
+            payload: m.payload,
+            routing_key: m.routing_key,
+            headers: m.properties.headers,
+          }));
+        }
+        for (const q of [a, b, c]) await api('DELETE', `/api/queues/%2F/${q}`);
+        return { published: published.json, got };
+      },
+      { bundledUrl: tb.url },
+    );
+    expect(Object.values(bundled.got).every((msgs) => (msgs as unknown[]).length === 1)).toBe(true);
+    if (rabbitmq.ran) expect(bundled).toEqual(rabbitmq.result);
+  }, 60_000);
+
   test('error statuses and bodies', async () => {
     const { bundled, rabbitmq } = await runParity(
       async (url, ctx) => {

@@ -8,6 +8,7 @@ import { PRODUCT, VERSION } from '../broker.js';
 import { ChannelError, ConnectionError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import { Message, parseExpiration } from '../message.js';
+import { PUBLISH_ROUTED, senderSelectedKeys, stripBcc } from '../publish.js';
 import type { Queue } from '../queue.js';
 import type { QueueEntry } from '../queue-entry.js';
 import type { VHost } from '../vhost.js';
@@ -441,16 +442,13 @@ function publish(ctx: RequestContext): Reply {
       `406 PRECONDITION_FAILED - message size ${bytes.length} is larger than configured max size ${b.options.maxMessageSize}`,
     );
   }
-  const header = encodeContentHeaderPayload(60, bytes.length, props);
-  const message = new Message(name, routingKey, props, header, bytes, Date.now());
-  const targets = new Set<Queue>();
-  x.stats.publishIn++;
-  v.route(x, routingKey, props.headers, targets);
-  b.stats.publish++;
-  let routed = false;
-  for (const q of targets) if (q.enqueue(message, message.publishedAt, undefined)) routed = true;
-  if (targets.size > 0) x.stats.publishOut++;
-  return ok({ routed });
+  // RabbitMQ's management publish goes through a channel, so CC/BCC apply and BCC is removed.
+  const ccKeys = senderSelectedKeys(props.headers);
+  const stored = props.headers?.['BCC'] !== undefined ? stripBcc(props) : props;
+  const header = encodeContentHeaderPayload(60, bytes.length, stored);
+  const message = new Message(name, routingKey, stored, header, bytes, Date.now());
+  const outcome = v.publish(x, message, ccKeys, undefined);
+  return ok({ routed: (outcome & PUBLISH_ROUTED) !== 0 });
 }
 
 function listBindings(ctx: RequestContext): Reply {
