@@ -1,6 +1,5 @@
 /** What connections and channels need from the broker that owns them. */
 import type { FieldTable } from '../protocol/index.js';
-import type { Connection } from './connection.js';
 import type { BrokerOptions, LogLevel } from './options.js';
 import type { VHost } from './vhost.js';
 
@@ -16,6 +15,7 @@ export interface BrokerCore {
   readonly alarmActive: boolean;
   serverProperties(): FieldTable;
   checkCredentials(user: string, password: string, remoteAddress: string | undefined): boolean;
-  connectionClosed(c: Connection): void;
+  /** `c` is the closed connection (connection.ts Connection; typed loosely so this module stays below it). */
+  connectionClosed(c: object): void;
   log(level: LogLevel, message: string): void;
 }

@@ -7,9 +7,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { FieldTable } from '../protocol/index.js';
+import { PRODUCT, VERSION } from '../version.js';
 import type { BrokerCore, BrokerStats } from './broker-core.js';
 import { Connection } from './connection.js';
 import { closeAll, listenAll } from './listen.js';
+import type { ManagementHost } from './management/host.js';
 import { ManagementServer } from './management/server.js';
 import { type BrokerOptions, DEFAULT_OPTIONS, LOG_LEVELS, type LogLevel } from './options.js';
 import { DiskStore } from './store/disk-store.js';
@@ -17,12 +19,11 @@ import { MemoryStore } from './store/memory-store.js';
 import type { MessageStore } from './store/message-store.js';
 import { VHost } from './vhost.js';
 
-export const PRODUCT = 'qpid-messaging';
-export const VERSION = '0.1.0';
+export { PRODUCT, VERSION };
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-export class Broker implements BrokerCore {
+export class Broker implements BrokerCore, ManagementHost {
   readonly options: BrokerOptions;
   readonly vhosts = new Map<string, VHost>();
   readonly connections = new Set<Connection>();

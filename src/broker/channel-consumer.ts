@@ -1,15 +1,26 @@
 /** A queue subscription on a channel: the credit check a queue asks before each delivery. */
 import type { FieldTable } from '../protocol/index.js';
-import type { Channel } from './channel.js';
-import type { Consumer } from './consumer.js';
-import type { Queue } from './queue.js';
+import type { Consumer, Queue } from './queue.js';
 import type { QueueEntry } from './queue-entry.js';
+
+/** What a consumer needs from its channel (channel.ts implements it). */
+export interface ConsumerChannel {
+  readonly id: number;
+  readonly flowActive: boolean;
+  readonly closing: boolean;
+  /** basic.qos global=true; 0 = no limit. */
+  readonly globalPrefetch: number;
+  readonly connection: { readonly name: string; canWrite(): boolean };
+  globalUnacked(): number;
+  deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void;
+  consumerCancelledByQueue(c: ChannelConsumer): void;
+}
 
 export class ChannelConsumer implements Consumer {
   unacked = 0;
   browseCursor = 0;
   constructor(
-    readonly channel: Channel,
+    readonly channel: ConsumerChannel,
     readonly queue: Queue,
     readonly tag: string,
     readonly noAck: boolean,
@@ -26,7 +37,7 @@ export class ChannelConsumer implements Consumer {
 
   canTake(): boolean {
     const ch = this.channel;
-    if (!ch.flowActive || !ch.connection.writable || ch.closing) return false;
+    if (!ch.flowActive || !ch.connection.canWrite() || ch.closing) return false;
     if (this.noAck || this.browse) return true;
     if (this.prefetch > 0 && this.unacked >= this.prefetch) return false;
     return ch.globalPrefetch === 0 || ch.globalUnacked() < ch.globalPrefetch;

@@ -6,10 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { encodeContentHeaderPayload, type Method, type MethodArgs, ReplyCode } from '../protocol/index.js';
-import { ChannelConsumer } from './channel-consumer.js';
-import type { Connection } from './connection.js';
+import type { BrokerCore } from './broker-core.js';
+import { ChannelConsumer, type ConsumerChannel } from './channel-consumer.js';
 import { type AssembledContent, ContentAssembler } from './content-assembler.js';
-import { writeContent, writeDelivery } from './delivery-writer.js';
 import {
   type AnyAmqpError,
   accessRefused,
@@ -28,6 +27,31 @@ import { PublisherConfirms } from './publisher-confirms.js';
 import type { Queue } from './queue.js';
 import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
+import type { VHost } from './vhost.js';
+
+/**
+ * What a channel needs from the connection that carries it (connection.ts
+ * implements it). The channel never touches the connection's output buffer:
+ * methods, deliveries and content go out through these calls.
+ */
+export interface ChannelHost {
+  readonly name: string;
+  readonly vhost: VHost;
+  readonly broker: Pick<BrokerCore, 'options' | 'stats'>;
+  readonly capabilities: { readonly consumerCancelNotify: boolean };
+  /** Whether consumers may write more deliveries now; a refusal is remembered so the drain wakes them. */
+  canWrite(): boolean;
+  sendMethod<N extends keyof MethodArgs>(channel: number, name: N, args: Partial<MethodArgs[N]>): void;
+  /** basic.deliver and the message's content frames. */
+  sendDelivery(channel: number, consumerTag: string, deliveryTag: number, redelivered: boolean, message: Message): void;
+  /** The message's content frames, after a basic.get-ok or basic.return sent with sendMethod. */
+  sendContent(channel: number, message: Message): void;
+  /** Runs `fn` just before the next flush (confirm coalescing). */
+  beforeFlush(fn: () => void): void;
+  /** A basic.publish arrived (the memory alarm stops reading publishing connections). */
+  published(): void;
+  closeChannelWith(ch: Channel, err: AnyAmqpError): void;
+}
 
 interface Unacked {
   readonly tag: number;
@@ -48,7 +72,7 @@ interface TxPublish {
 
 type TxAck = { kind: 'ack' | 'reject' | 'requeue'; items: Unacked[] };
 
-export class Channel {
+export class Channel implements ConsumerChannel {
   flowActive = true;
   closing = false;
   private nextDeliveryTag = 1;
@@ -77,7 +101,7 @@ export class Channel {
   private txAcks: TxAck[] = [];
 
   constructor(
-    readonly connection: Connection,
+    readonly connection: ChannelHost,
     readonly id: number,
   ) {}
 
@@ -385,9 +409,7 @@ export class Channel {
       c.unacked++;
       this.creditUsed++;
     }
-    const conn = this.connection;
-    writeDelivery(conn.out, this.id, conn.frameMax, c.tag, tag, entry.redelivered, entry.message);
-    conn.wrote();
+    this.connection.sendDelivery(this.id, c.tag, tag, entry.redelivered, entry.message);
   }
 
   // ---- get / ack / nack / recover -----------------------------------------
@@ -409,8 +431,7 @@ export class Channel {
       routingKey: m.routingKey,
       messageCount: q.messageCount,
     });
-    writeContent(this.connection.out, this.id, this.connection.frameMax, m);
-    this.connection.wrote();
+    this.connection.sendContent(this.id, m);
   }
 
   /** Removes and returns the unacked entries named by (tag, multiple), or throws 406 for an unknown tag. */
@@ -536,8 +557,7 @@ export class Channel {
       exchange: message.exchange,
       routingKey: message.routingKey,
     });
-    writeContent(this.connection.out, this.id, this.connection.frameMax, message);
-    this.connection.wrote();
+    this.connection.sendContent(this.id, message);
   }
 
   // ---- transactions -------------------------------------------------------

@@ -22,7 +22,8 @@ import {
   ReplyCode,
 } from '../protocol/index.js';
 import type { BrokerCore } from './broker-core.js';
-import { Channel } from './channel.js';
+import { Channel, type ChannelHost } from './channel.js';
+import { writeContent, writeDelivery } from './delivery-writer.js';
 import {
   type AnyAmqpError,
   ChannelError,
@@ -34,6 +35,7 @@ import {
   truncateShortString,
   unexpectedFrame,
 } from './errors.js';
+import type { Message } from './message.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { VHost } from './vhost.js';
 
@@ -52,7 +54,7 @@ const OUTPUT_HARD_LIMIT = 16 * 1024 * 1024;
 
 let connectionCounter = 0;
 
-export class Connection {
+export class Connection implements ChannelHost {
   readonly id = ++connectionCounter;
   readonly name: string;
   readonly connectedAt = Date.now();
@@ -110,8 +112,12 @@ export class Connection {
     this.handshakeTimer.unref();
   }
 
-  /** Whether consumers may write more deliveries now. */
-  get writable(): boolean {
+  /**
+   * Whether consumers may write more deliveries now. A refusal marks the
+   * connection starved, so the socket's drain (or the next flush that frees
+   * space) wakes the consumers again.
+   */
+  canWrite(): boolean {
     if (this.socketBlocked || this.out.size >= OUTPUT_HIGH_WATER) {
       this.starved = true;
       return false;
@@ -513,6 +519,22 @@ export class Connection {
     if (this.state === 'closed') return;
     // Generated encoders fill spec defaults for omitted arguments.
     this.out.append(encodeMethodFrame(channel, name, args as never));
+    this.wrote();
+  }
+
+  sendDelivery(
+    channel: number,
+    consumerTag: string,
+    deliveryTag: number,
+    redelivered: boolean,
+    message: Message,
+  ): void {
+    writeDelivery(this.out, channel, this.frameMax, consumerTag, deliveryTag, redelivered, message);
+    this.wrote();
+  }
+
+  sendContent(channel: number, message: Message): void {
+    writeContent(this.out, channel, this.frameMax, message);
     this.wrote();
   }
 

@@ -9,7 +9,6 @@
  * backlog in the queue rather than in a socket buffer.
  */
 import type { FieldTable } from '../protocol/index.js';
-import type { Consumer } from './consumer.js';
 import type { Message } from './message.js';
 import { FifoList, type MessageList, PriorityList } from './message-list.js';
 import type { QueueSettings } from './queue-args.js';
@@ -18,6 +17,32 @@ import type { MessageStore } from './store/message-store.js';
 
 /** The longest delay setTimeout honours (2^31 - 1 ms). */
 const MAX_TIMER_MS = 0x7fff_ffff;
+
+/**
+ * What a queue needs from a subscriber. Channels implement delivery; queues
+ * only pick who gets the next message. Prefetch is enforced by the consumer
+ * (LavinMQ's design): `canTake()` is false while its credit, its channel's
+ * global credit, channel.flow or its connection's socket say stop.
+ */
+export interface Consumer {
+  readonly tag: string;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  /** x-priority: higher is served first (RabbitMQ consumer priorities). */
+  readonly priority: number;
+  readonly args: FieldTable;
+  /** True for a non-destructive browse subscription (our extension, capability `qpid.browse`). */
+  readonly browse: boolean;
+  /** For browse consumers: seq of the last entry shown; the next one shown has a greater seq. */
+  browseCursor: number;
+  /** Name of the connection, for listings. */
+  readonly connectionName: string;
+  canTake(): boolean;
+  /** Hands over one entry; for noAck consumers the queue has already forgotten it. */
+  deliver(queue: Queue, entry: QueueEntry): void;
+  /** The queue went away under the consumer (queue.delete or x-expires). */
+  cancelledByQueue(queue: Queue): void;
+}
 
 export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen';
 

@@ -8,13 +8,11 @@ import type { BasicProperties, FieldTable, FieldValue } from '../../protocol/ind
 import { Typed } from '../../protocol/index.js';
 import type { Channel } from '../channel.js';
 import type { Connection } from '../connection.js';
-import type { Consumer } from '../consumer.js';
 import { Exchange } from '../exchange.js';
 import { bindingIdentity } from '../exchanges/router.js';
 import { MESSAGE_OVERHEAD } from '../message.js';
-import type { Queue } from '../queue.js';
+import type { Consumer, Queue } from '../queue.js';
 import type { VHost } from '../vhost.js';
-import type { Rates } from './stats.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -71,6 +69,9 @@ function jsonToFieldValue(v: Json): FieldValue {
 // ---- rates ------------------------------------------------------------------
 
 /** `{name: n, name_details: {rate}}` for each counter, RabbitMQ's message_stats layout. */
+/** Per-second rates by counter name (management/stats.ts samples them). */
+export type Rates = Record<string, number>;
+
 export function withDetails(counters: Record<string, number>, rates: Rates | undefined): JsonObject {
   const out: JsonObject = {};
   for (const key of Object.keys(counters).sort()) {

@@ -3,8 +3,7 @@
  * (rabbit_mgmt_dispatcher's paths, its status codes and error bodies).
  */
 import { encodeContentHeaderPayload, type FieldTable } from '../../protocol/index.js';
-import type { Broker } from '../broker.js';
-import { PRODUCT, VERSION } from '../broker.js';
+import { PRODUCT, VERSION } from '../../version.js';
 import { ChannelError, ConnectionError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import { Message, parseExpiration } from '../message.js';
@@ -12,6 +11,7 @@ import { PUBLISH_ROUTED, senderSelectedKeys, stripBcc } from '../publish.js';
 import type { Queue } from '../queue.js';
 import type { QueueEntry } from '../queue-entry.js';
 import type { VHost } from '../vhost.js';
+import type { ManagementHost } from './host.js';
 import {
   type BindingView,
   channelJson,
@@ -53,7 +53,7 @@ export const notFoundError = () => new HttpError(404, 'Object Not Found', 'Not F
 const badRequest = (reason: Json) => new HttpError(400, 'bad_request', reason);
 
 export interface RequestContext {
-  readonly broker: Broker;
+  readonly broker: ManagementHost;
   readonly sampler: StatsSampler;
   readonly mgmtPort: number;
   readonly user: string;

@@ -5,8 +5,8 @@
  * take the broker down.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Broker } from '../broker.js';
 import { closeAll, listenAll } from '../listen.js';
+import type { ManagementHost } from './host.js';
 import type { Json, JsonObject } from './json.js';
 import { HttpError, matchRoute, notFoundError, type Reply, type RequestContext, selectColumns } from './routes.js';
 import { StatsSampler } from './stats.js';
@@ -25,7 +25,7 @@ export class ManagementServer {
   private boundPort = 0;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: ManagementHost,
     options: ManagementOptions = {},
   ) {
     this.sampler = new StatsSampler(broker, options.sampleIntervalMs);

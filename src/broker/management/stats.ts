@@ -9,11 +9,10 @@
  * RabbitMQ's overview does); a queue created and deleted between two samples
  * is not seen.
  */
-import type { Broker } from '../broker.js';
-import type { Queue } from '../queue.js';
-import { queueCounters, queueDepth } from './json.js';
 
-export type Rates = Record<string, number>;
+import type { Queue } from '../queue.js';
+import type { ManagementHost } from './host.js';
+import { queueCounters, queueDepth, type Rates } from './json.js';
 
 interface Sample {
   at: number;
@@ -30,7 +29,7 @@ export class StatsSampler {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly broker: ManagementHost,
     readonly intervalMs = DEFAULT_SAMPLE_INTERVAL_MS,
   ) {}
 

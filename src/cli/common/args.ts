@@ -2,22 +2,12 @@
  * yargs set-up shared by the commands: strict options, no process exit, help and version
  * written through the injected io, usage errors turned into exit code 2.
  */
-import { readFileSync } from 'node:fs';
 import yargs, { type Arguments, type Argv } from 'yargs';
+import { VERSION } from '../../version.js';
 import { EXIT_OK, reportUsage, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
-/** This package's version (src/cli/common and dist/cli/common are both three levels below package.json). */
-export const VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-})();
+export { VERSION };
 
 /**
  * A yargs parser for `command`: unknown options are errors, positionals are kept as strings

@@ -1,0 +1,14 @@
+/**
+ * What the management API needs from the broker it serves (broker.ts
+ * implements it). Management sits above the broker's domain and below
+ * broker.ts, which starts it: it imports this interface, never broker.ts.
+ */
+import type { BrokerCore } from '../broker-core.js';
+import type { Connection } from '../connection.js';
+
+export interface ManagementHost extends Pick<BrokerCore, 'options' | 'vhosts' | 'stats' | 'checkCredentials' | 'log'> {
+  readonly connections: ReadonlySet<Connection>;
+  /** Address and port of the first AMQP listener. */
+  readonly host: string;
+  readonly port: number;
+}
