@@ -1,4 +1,4 @@
-// Fails when src/ has an import cycle (run by `npm run lint`, so CI fails on one).
+// Fails when src/ has an import cycle or breaks a layering rule (run by `npm run lint`, so CI fails).
 //
 // Two checks with madge:
 // - every directory but src/messaging: any import counts, `import type` too, so a
@@ -25,7 +25,48 @@ const checks = [
   { what: 'runtime import cycles in src/', paths: [join(root, 'src')], skipTypeImports: true },
 ];
 
+/**
+ * Who may import whom, beyond "no cycles" (paths relative to src/). The broker's domain is every
+ * file directly in broker/ but broker.ts (the composition root, which starts the listeners, picks the
+ * store implementation and the management server) and index.ts (the public entry point).
+ */
+const isDomain = (f) => /^broker\/[^/]+\.ts$/.test(f) && f !== 'broker/broker.ts' && f !== 'broker/index.ts';
+const RULES = [
+  {
+    rule: 'protocol/ is a pure codec: it imports nothing else of src/',
+    from: (f) => f.startsWith('protocol/'),
+    to: (d) => !d.startsWith('protocol/'),
+  },
+  {
+    rule: 'the broker domain never imports store/ or management/',
+    from: isDomain,
+    to: (d) => d.startsWith('broker/store/') || d.startsWith('broker/management/'),
+  },
+  {
+    rule: 'store/ and management/ never import broker.ts',
+    from: (f) => f.startsWith('broker/store/') || f.startsWith('broker/management/'),
+    to: (d) => d === 'broker/broker.ts',
+  },
+  {
+    rule: 'messaging/ and admin/ (clients) never import the broker',
+    from: (f) => f.startsWith('messaging/') || f.startsWith('admin/'),
+    to: (d) => d.startsWith('broker/'),
+  },
+];
+
 let failed = false;
+const graph = (await madge(join(root, 'src'), base)).obj();
+for (const [file, deps] of Object.entries(graph)) {
+  for (const r of RULES) {
+    if (!r.from(file)) continue;
+    for (const d of deps) {
+      if (!r.to(d)) continue;
+      failed = true;
+      console.error(`check-cycles: ${file} imports ${d}, but ${r.rule}`);
+    }
+  }
+}
+
 for (const c of checks) {
   const res = await madge(c.paths, {
     ...base,
@@ -38,4 +79,4 @@ for (const c of checks) {
   for (const cycle of cycles) console.error(`  ${[...cycle, cycle[0]].join(' -> ')}`);
 }
 if (failed) process.exit(1);
-console.log('check-cycles: no import cycles in src/');
+console.log('check-cycles: no import cycles in src/, layering rules hold');

@@ -13,10 +13,10 @@ import { Connection } from './connection.js';
 import { closeAll, listenAll } from './listen.js';
 import type { ManagementHost } from './management/host.js';
 import { ManagementServer } from './management/server.js';
+import type { MessageStore } from './message-store.js';
 import { type BrokerOptions, DEFAULT_OPTIONS, LOG_LEVELS, type LogLevel } from './options.js';
 import { DiskStore } from './store/disk-store.js';
 import { MemoryStore } from './store/memory-store.js';
-import type { MessageStore } from './store/message-store.js';
 import { VHost } from './vhost.js';
 
 export { PRODUCT, VERSION };
@@ -53,12 +53,14 @@ export class Broker implements BrokerCore, ManagementHost {
   /** Starts a broker and resolves once it listens. */
   static async start(options: Partial<BrokerOptions> = {}): Promise<Broker> {
     // One broker per data directory: the lock is taken (or refused) before anything is read.
-    const store =
+    const disk =
       options.dataDir === undefined
-        ? new MemoryStore()
+        ? undefined
         : DiskStore.open(options.dataDir, { bodyBudget: options.messageMemoryBudget });
+    const store: MessageStore = disk ?? new MemoryStore();
     const b = new Broker(options, store);
-    if (store instanceof DiskStore) store.recover(b);
+    // broker.ts is where store implementations are chosen; the domain sees only MessageStore.
+    disk?.recover(b);
     try {
       await b.listen();
     } catch (e) {

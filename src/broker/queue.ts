@@ -11,9 +11,9 @@
 import type { FieldTable } from '../protocol/index.js';
 import type { Message } from './message.js';
 import { FifoList, type MessageList, PriorityList } from './message-list.js';
+import type { MessageStore } from './message-store.js';
 import type { QueueSettings } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
-import type { MessageStore } from './store/message-store.js';
 
 /** The longest delay setTimeout honours (2^31 - 1 ms). */
 const MAX_TIMER_MS = 0x7fff_ffff;

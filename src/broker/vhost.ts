@@ -20,10 +20,10 @@ import { isExchangeKind, validateBindingArgs } from './exchanges/create-router.j
 import { bindingIdentity, type ExchangeKind } from './exchanges/router.js';
 import { argsEquivalent, describeArg, erlangFormat, hasArg, rabbitTypeOf } from './field-terms.js';
 import type { Message } from './message.js';
+import type { MessageStore } from './message-store.js';
 import { PUBLISH_REFUSED, PUBLISH_ROUTED, type PublishExtras } from './publish.js';
 import { type DeadLetterReason, Queue, type QueueHost } from './queue.js';
 import { parseQueueArgs } from './queue-args.js';
-import type { MessageStore } from './store/message-store.js';
 
 export interface ExchangeDeclare {
   name: string;

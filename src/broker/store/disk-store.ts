@@ -24,6 +24,7 @@
 import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BodyPager, type Message, unpooledCopy } from '../message.js';
+import type { MessageStore, StoredQueueRef } from '../message-store.js';
 import type { LogLevel } from '../options.js';
 import type { QueueEntry } from '../queue-entry.js';
 import type { VHost } from '../vhost.js';
@@ -37,7 +38,6 @@ import {
   syncDir,
   writeDefinitions,
 } from './definitions-store.js';
-import type { MessageStore, StoredQueueRef } from './message-store.js';
 import { encodeMessageRecord, encodeRefRecord, RecordType } from './record-codec.js';
 import { recoverMessages } from './recovery.js';
 import { SEGMENT_SPAN, type Segment, SegmentLog } from './segment-log.js';

@@ -1,4 +1,4 @@
-import type { MessageStore } from './message-store.js';
+import type { MessageStore } from '../message-store.js';
 
 /** Keeps nothing beyond what the queues hold in memory: the store for `--no-data-dir`. */
 export class MemoryStore implements MessageStore {

@@ -1,5 +1,7 @@
 /**
- * Where persistent messages on durable queues are kept. The in-memory store
+ * Where persistent messages on durable queues are kept: the interface the
+ * domain (vhost.ts, queue.ts) owns and store/ implements (store/memory-store.ts,
+ * store/disk-store.ts); broker.ts picks the implementation. The in-memory store
  * (the default, and `--no-data-dir`) keeps nothing; a disk store writes a log.
  * The broker calls these at the moments RabbitMQ's message store is told the
  * same things, so a disk implementation needs no other hooks:
@@ -11,7 +13,7 @@
  * - `delivered` when it is handed out unacknowledged, so recovery can mark it
  *   redelivered.
  */
-import type { QueueEntry } from '../queue-entry.js';
+import type { QueueEntry } from './queue-entry.js';
 
 export interface StoredQueueRef {
   readonly vhost: string;
