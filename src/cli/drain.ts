@@ -1,5 +1,5 @@
 /**
- * `drain [options] ADDRESS`: receives messages from an address and prints them (QPID-REFERENCE.md §6.2).
+ * `drain [options] ADDRESS`: receives messages from an address and prints them (docs/qpid-reference.md §6.2).
  * Same loop as Qpid's Python drain: fetch (waiting --timeout seconds, or forever with -f), print with the
  * -p format, acknowledge; stop after --count messages or when a fetch times out. Adds --connection-options,
  * --browse, --json, and on a terminal with -c a progress line and a rate summary on stderr.

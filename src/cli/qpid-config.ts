@@ -1,5 +1,5 @@
 /**
- * `qpid-config`: lists, creates and deletes exchanges, queues and bindings (QPID-REFERENCE.md §6.4),
+ * `qpid-config`: lists, creates and deletes exchanges, queues and bindings (docs/qpid-reference.md §6.4),
  * through the management HTTP API of the bundled broker or RabbitMQ. Output follows Qpid's
  * qpid-config; Qpid's queue limits map onto RabbitMQ's arguments:
  * --max-queue-size → x-max-length-bytes, --max-queue-count → x-max-length,

@@ -1,5 +1,5 @@
 /**
- * `qpid-stat`: broker statistics as Qpid's qpid-stat shows them (QPID-REFERENCE.md §6.5), read from
+ * `qpid-stat`: broker statistics as Qpid's qpid-stat shows them (docs/qpid-reference.md §6.5), read from
  * the management HTTP API of the bundled broker or RabbitMQ: -g broker summary, -c connections,
  * -e exchanges, -q queues (or one queue), -u subscriptions, -m memory. Tables use Qpid's layout and
  * number formats; --json prints the raw values; --watch SECONDS redraws like top, with per-second rates.

@@ -1,5 +1,5 @@
 /**
- * `spout [options] ADDRESS [CONTENT ...]`: sends messages to an address (QPID-REFERENCE.md §6.1).
+ * `spout [options] ADDRESS [CONTENT ...]`: sends messages to an address (docs/qpid-reference.md §6.1).
  * Options are those of Qpid's Python spout, plus the C++ spout's --content, --connection-options and
  * --print, plus --ttl, --priority, --content-type, --rate, --json and `-` (one message per stdin line).
  * Each sent message is printed as Qpid prints it, after it is sent (as the Python spout does).

@@ -1,5 +1,5 @@
 /**
- * Browsing (`mode: browse`, QPID-REFERENCE.md §4.3): reading a queue without consuming it.
+ * Browsing (`mode: browse`, docs/qpid-reference.md §4.3): reading a queue without consuming it.
  *
  * - Native: the bundled broker advertises `qpid.browse: true` in connection.start capabilities and takes
  *   the consume argument `x-browse: true`, giving a true Qpid browser (non-destructive, sees later

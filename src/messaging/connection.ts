@@ -1,5 +1,5 @@
 /**
- * Connection (QPID-REFERENCE.md §2): one amqplib connection at a time, plus reconnect and failover.
+ * Connection (docs/qpid-reference.md §2): one amqplib connection at a time, plus reconnect and failover.
  *
  * As in qpid-python the Connection/Session/Sender/Receiver objects hold the *desired* state; when the
  * amqplib connection is lost the Connection opens a new one (host list + back-off, reconnect.ts) and asks

@@ -1,5 +1,5 @@
 /**
- * Message bodies (QPID-REFERENCE.md §5.2): what a content value becomes on the wire and back.
+ * Message bodies (docs/qpid-reference.md §5.2): what a content value becomes on the wire and back.
  *
  * Inference on send follows [py] `TYPE_MAPPINGS`: a plain object → `amqp/map`, an array → `amqp/list`,
  * a string → `text/plain`, bytes → no content type. `amqp/map` and `amqp/list` are written as AMQP

@@ -1,5 +1,5 @@
 /**
- * The exception tree of qpid.messaging (QPID-REFERENCE.md §2.4), as typed classes.
+ * The exception tree of qpid.messaging (docs/qpid-reference.md §2.4), as typed classes.
  *
  * Names and parentage mirror qpid-python's `qpid/messaging/exceptions.py`, so code written against the
  * Python API (`except NotFound`, `except ReceiverError`) ports to `instanceof` checks one for one. A few
@@ -23,7 +23,7 @@ export interface MessagingErrorOptions {
 /** Which endpoint a broker close was reported on; see {@link errorFromAmqpClose}. */
 export type CloseContext = 'connection' | 'session' | 'link';
 
-/** One problem found while validating address options (QPID-REFERENCE.md §1.5). */
+/** One problem found while validating address options (docs/qpid-reference.md §1.5). */
 export interface OptionIssue {
   /** Dotted key path, e.g. `node.durable` or `node.x-bindings[0].exchange`. */
   readonly path: string;
@@ -204,7 +204,7 @@ export interface MalformedAddressOptions extends MessagingErrorOptions {
   readonly column?: number;
 }
 
-/** The address string does not follow the grammar (QPID-REFERENCE.md §1.2–1.3). */
+/** The address string does not follow the grammar (docs/qpid-reference.md §1.2–1.3). */
 export class MalformedAddress extends AddressError {
   static {
     MalformedAddress.prototype.name = 'MalformedAddress';
@@ -228,7 +228,7 @@ export interface InvalidOptionOptions extends MessagingErrorOptions {
   readonly issues?: readonly OptionIssue[];
 }
 
-/** An address option is unknown or has a value of the wrong kind (QPID-REFERENCE.md §1.5). */
+/** An address option is unknown or has a value of the wrong kind (docs/qpid-reference.md §1.5). */
 export class InvalidOption extends AddressError {
   static {
     InvalidOption.prototype.name = 'InvalidOption';
@@ -297,7 +297,7 @@ export class MessageRejected extends SendError {
   }
 }
 
-/** A mandatory message could not be routed (`basic.return` 312 NO_ROUTE, QPID-REFERENCE.md §7.1). */
+/** A mandatory message could not be routed (`basic.return` 312 NO_ROUTE, docs/qpid-reference.md §7.1). */
 export class NoRoute extends SendError {
   static {
     NoRoute.prototype.name = 'NoRoute';
@@ -352,7 +352,7 @@ export interface FailingMethod {
   readonly methodId: number;
 }
 
-// 0-9-1 hard-error codes (QPID-REFERENCE.md §7.1): the spec closes the whole connection for these, so
+// 0-9-1 hard-error codes (docs/qpid-reference.md §7.1): the spec closes the whole connection for these, so
 // whatever endpoint saw them, the user must treat the connection as failed.
 const HARD_ERROR_CODES: ReadonlySet<number> = new Set([320, 402, 501, 502, 503, 504, 505, 506, 530, 540, 541]);
 const REPLY_SUCCESS = 200;
@@ -365,7 +365,7 @@ type ErrorClass = new (message?: string, options?: MessagingErrorOptions) => Mes
  *
  * `context` says what was closed: `'connection'` for `connection.close`; `'link'` for a `channel.close`
  * while a sender/receiver was being set up (declare, bind, subscribe); `'session'` for any other
- * `channel.close`. Choices (QPID-REFERENCE.md §2.4 and §7.2):
+ * `channel.close`. Choices (docs/qpid-reference.md §2.4 and §7.2):
  * - connection: 200 → ConnectionClosed; 403 → AuthenticationFailure; a failure of the handshake itself
  *   (failing class 10, e.g. 530 vhost refused, 402 invalid path) → ConnectError; else ConnectionError.
  * - 320 and the other hard codes (402, 501–506, 530, 540, 541) → ConnectionError in every context:

@@ -1,5 +1,5 @@
 /**
- * Message (QPID-REFERENCE.md §5): the fields of [py] `qpid.messaging.Message`, camelCased, and its
+ * Message (docs/qpid-reference.md §5): the fields of [py] `qpid.messaging.Message`, camelCased, and its
  * printed form. How fields travel over 0-9-1 is in `wire.ts`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Receiver (QPID-REFERENCE.md §1.8, §4.2, §4.3).
+ * Receiver (docs/qpid-reference.md §1.8, §4.2, §4.3).
  *
  * - capacity 0 (the [py] default): each fetch() polls `basic.get` until its deadline, so nothing is ever
  *   prefetched and stranded — Qpid's "credit for one message per fetch".
@@ -382,7 +382,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
     );
   }
 
-  // Topic source: a private queue per receiver, bound with the subject (QPID-REFERENCE.md §1.8).
+  // Topic source: a private queue per receiver, bound with the subject (docs/qpid-reference.md §1.8).
   private async declareSubscription(node: ResolvedNode): Promise<string> {
     const link = this.address.options.link ?? {};
     const xDeclare: AddressMap = link['x-declare'] ?? {};

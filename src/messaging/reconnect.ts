@@ -1,5 +1,5 @@
 /**
- * Reconnect policy ([py] driver, QPID-REFERENCE.md §2.2): the host list is the URL's brokers plus
+ * Reconnect policy ([py] driver, docs/qpid-reference.md §2.2): the host list is the URL's brokers plus
  * `reconnectUrls`; within one pass each next host is tried at once; after a failed pass wait `delay`,
  * then `delay = min(2 × delay, max)`. `reconnectLimit` counts passes (≤ 0 or undefined = unlimited),
  * `reconnectTimeout` bounds the total time. Success resets the delay.

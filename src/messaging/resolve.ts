@@ -1,5 +1,5 @@
 /**
- * Address → node (QPID-REFERENCE.md §1.6, §1.9, §7.2): is the name a queue or an exchange, create or
+ * Address → node (docs/qpid-reference.md §1.6, §1.9, §7.2): is the name a queue or an exchange, create or
  * assert it as the policies ask, make node bindings, delete it on close.
  *
  * Every broker call here runs on a throw-away probe channel: in 0-9-1 a 404 or 406 closes the channel
@@ -176,7 +176,7 @@ async function linkCall<T>(probe: Prober, fn: (ch: Channel) => Promise<T>): Prom
 
 // ---------------------------------------------------------------- declare arguments
 
-// Qpid queue arguments with a RabbitMQ equivalent (QPID-REFERENCE.md §7.2 "create queue").
+// Qpid queue arguments with a RabbitMQ equivalent (docs/qpid-reference.md §7.2 "create queue").
 function translateQueueArgument(key: string, value: AddressValue): [string, unknown] {
   switch (key) {
     case 'qpid.max_count':

@@ -1,5 +1,5 @@
 /**
- * Sender (QPID-REFERENCE.md §1.7, §4.1): publishes to the node its address resolved to, with publisher
+ * Sender (docs/qpid-reference.md §1.7, §4.1): publishes to the node its address resolved to, with publisher
  * confirms. `capacity` bounds the messages sent but not yet confirmed: send() waits for room instead of
  * buffering without limit. Unconfirmed messages are kept until confirmed, and re-sent after a reconnect
  * or channel recovery (at-least-once: the broker may have taken the first copy), or rejected with the

@@ -1,5 +1,5 @@
 /**
- * Session (QPID-REFERENCE.md §3): creates links, acknowledges what they fetched, runs transactions.
+ * Session (docs/qpid-reference.md §3): creates links, acknowledges what they fetched, runs transactions.
  *
  * Channels: in a non-transactional session every link has its own channel, so a channel error (a 404 on
  * publish, a bad ack) only hurts — and only recovers — that link. A transactional session needs one

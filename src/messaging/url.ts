@@ -1,5 +1,5 @@
 /**
- * Broker URLs (QPID-REFERENCE.md §2.1). Every form a Qpid or RabbitMQ user may type:
+ * Broker URLs (docs/qpid-reference.md §2.1). Every form a Qpid or RabbitMQ user may type:
  *
  * - `host`, `host:port`, `[::1]:5672`
  * - `amqp://user:pass@host:port/vhost`, `amqps://...` (percent-decoded, query string ignored)

@@ -1,5 +1,5 @@
 /**
- * Message ↔ AMQP 0-9-1 basic properties, through amqplib (QPID-REFERENCE.md §7.2 "Message.*" rows).
+ * Message ↔ AMQP 0-9-1 basic properties, through amqplib (docs/qpid-reference.md §7.2 "Message.*" rows).
  * Also turns amqplib's errors into the qpid.messaging error tree.
  */
 import type { Options, Message as RawMessage } from 'amqplib';

@@ -1,6 +1,6 @@
 /**
  * spout and drain end to end: the built commands spawned against the bundled broker and (with
- * RABBITMQ_URL) RabbitMQ, following the documents' flow (QPID-REFERENCE.md §6.1–6.2, seeds/000).
+ * RABBITMQ_URL) RabbitMQ, following the documents' flow (docs/qpid-reference.md §6.1–6.2, seeds/000).
  */
 import { createServer } from 'node:net';
 import amqp from 'amqplib';

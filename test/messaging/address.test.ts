@@ -49,7 +49,7 @@ function invalidOption(text: string, role?: 'sender' | 'receiver'): InvalidOptio
   throw new Error(`expected ${JSON.stringify(text)} to have invalid options`);
 }
 
-describe('lexer (QPID-REFERENCE.md §1.2)', () => {
+describe('lexer (docs/qpid-reference.md §1.2)', () => {
   it.each([
     ['foo-bar', ['ID']],
     ['foo-3', ['ID']],
@@ -94,7 +94,7 @@ describe('lexer (QPID-REFERENCE.md §1.2)', () => {
   });
 });
 
-describe('grammar (QPID-REFERENCE.md §1.1, §1.3): qpid-python parser cases', () => {
+describe('grammar (docs/qpid-reference.md §1.1, §1.3): qpid-python parser cases', () => {
   it.each<[string, { name: string; subject?: string; options: AddressMap }]>([
     ['foo/bar.#', { name: 'foo', subject: 'bar.#', options: {} }],
     ['foo/bar.*', { name: 'foo', subject: 'bar.*', options: {} }],
@@ -263,7 +263,7 @@ describe('values', () => {
   });
 });
 
-describe('reference examples (QPID-REFERENCE.md §1.10)', () => {
+describe('reference examples (docs/qpid-reference.md §1.10)', () => {
   it.each<[string, string, string | undefined, AddressOptions]>([
     ['my-queue', 'my-queue', undefined, {}],
     ['my-queue-or-topic/my-subject', 'my-queue-or-topic', 'my-subject', {}],
@@ -349,7 +349,7 @@ describe('seed documents (/work/shared/seeds)', () => {
   });
 });
 
-describe('option validation (QPID-REFERENCE.md §1.5)', () => {
+describe('option validation (docs/qpid-reference.md §1.5)', () => {
   it.each<[string, string, string]>([
     [
       'q; {this-property-does-not-exist: 1}',
@@ -520,7 +520,7 @@ describe('option validation (QPID-REFERENCE.md §1.5)', () => {
   });
 });
 
-describe('temporary names (QPID-REFERENCE.md §1.4)', () => {
+describe('temporary names (docs/qpid-reference.md §1.4)', () => {
   const uuid = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
 
   it('marks only addresses whose text starts with #', () => {

@@ -43,7 +43,7 @@ import {
 
 type AnyErrorClass = abstract new (...args: never[]) => Error;
 
-// [child, parent] for every edge of QPID-REFERENCE.md §2.4, plus NoRoute and MessageRejected.
+// [child, parent] for every edge of docs/qpid-reference.md §2.4, plus NoRoute and MessageRejected.
 const TREE: ReadonlyArray<readonly [AnyErrorClass, AnyErrorClass]> = [
   [InternalError, MessagingError],
   [ConnectionError, MessagingError],
@@ -83,7 +83,7 @@ const TREE: ReadonlyArray<readonly [AnyErrorClass, AnyErrorClass]> = [
   [DecodeError, ContentError],
 ];
 
-describe('error tree (QPID-REFERENCE.md §2.4)', () => {
+describe('error tree (docs/qpid-reference.md §2.4)', () => {
   it.each(TREE.map(([child, parent]) => [child.name, parent.name, child, parent] as const))(
     '%s extends %s',
     (_child, _parent, Child, Parent) => {

@@ -1,4 +1,4 @@
-/** Qpid address strings: parse, validate, write back (QPID-REFERENCE.md §1). */
+/** Qpid address strings: parse, validate, write back (docs/qpid-reference.md §1). */
 export { lex, type Token, type TokenType } from './lexer.js';
 export {
   type AddressMap,

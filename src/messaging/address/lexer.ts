@@ -1,5 +1,5 @@
 /**
- * Address-string tokens (QPID-REFERENCE.md §1.2), plus the inverse: writing a scalar so it lexes back.
+ * Address-string tokens (docs/qpid-reference.md §1.2), plus the inverse: writing a scalar so it lexes back.
  *
  * The token table and its order are [py]'s (`qpid/messaging/address.py`): alternatives are tried in
  * order and the first that matches wins, which is why `foo-3` is one ID but `-3` is a NUMBER.

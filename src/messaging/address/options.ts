@@ -1,5 +1,5 @@
 /**
- * Address options: their types, their validation (QPID-REFERENCE.md §1.5) and how to write them back.
+ * Address options: their types, their validation (docs/qpid-reference.md §1.5) and how to write them back.
  *
  * Keys keep Qpid's wire spelling (`x-declare`, `auto-delete`) because users type them in address
  * strings. Like [py]'s validator every map is restricted to its known keys (an unknown key is an

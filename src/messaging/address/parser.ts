@@ -1,5 +1,5 @@
 /**
- * Address strings: `<name> [/ <subject>] [; <options-map>]` (QPID-REFERENCE.md §1.1, grammar §1.3).
+ * Address strings: `<name> [/ <subject>] [; <options-map>]` (docs/qpid-reference.md §1.1, grammar §1.3).
  *
  * Behaviour follows [py] (`qpid/messaging/address.py`): whitespace tokens are dropped before parsing
  * (so `a b` names `ab`), the name is every token up to `/`, `;` or the end, the subject every token up
