@@ -21,11 +21,18 @@
 // - Broker lifetime: inside describeParity one bundled broker (startTestBroker)
 //   serves the whole block (beforeAll/afterAll); a parityTest outside one
 //   starts and stops its own broker.
-// - Without RABBITMQ_URL (local runs) only the bundled broker runs, checked
-//   against options.expected when given. In CI, rabbitmq.ts refuses to load
-//   without RABBITMQ_URL, so parity can never be skipped there.
+// - With RABBITMQ_URL, every parityTest also checks RabbitMQ's answer against
+//   the one recorded in test/interop/expectations/<file>.json (a stale or
+//   missing entry fails: re-record). Without RABBITMQ_URL (local runs) only the
+//   bundled broker runs and is compared with that recorded answer (and with
+//   options.expected when given), so a run without RabbitMQ still checks parity.
+//   Record (deterministic; see parity-expectations.ts):
+//     PARITY_RECORD=1 RABBITMQ_URL=... npx vitest run test/interop
+//   In CI, rabbitmq.ts refuses to load without RABBITMQ_URL, so CI always
+//   compares against the live RabbitMQ too.
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { normalizeObserved, recordedAnswers } from './parity-expectations.js';
 import { rabbitmqUrl, uniqueName } from './rabbitmq.js';
 
 export type BrokerKind = 'bundled' | 'rabbitmq';
@@ -110,16 +117,24 @@ export function parityTest<T>(name: string, scenario: Scenario<T>, options: numb
   test(
     name,
     async () => {
-      const { bundled, rabbitmq } = await runParity(scenario, {
+      const { bundled, rabbitmq, suffix } = await runParityWithSuffix(scenario, {
         bundledUrl: slot?.broker?.url,
         brokerOptions: opts.brokerOptions,
         runTimeoutMs: Math.floor(timeoutMs * 0.45),
       });
+      const recorded = recordedAnswers();
       if (rabbitmq.ran) {
         if (hasExpected) expect(rabbitmq.result, 'RabbitMQ disagrees with `expected`').toEqual(opts.expected);
         expect(bundled, 'bundled broker vs RabbitMQ').toEqual(rabbitmq.result);
-      } else if (hasExpected) {
-        expect(bundled, 'bundled broker vs `expected` (RabbitMQ not configured)').toEqual(opts.expected);
+        recorded.observe(normalizeObserved(rabbitmq.result, suffix));
+      } else {
+        if (hasExpected) {
+          expect(bundled, 'bundled broker vs `expected` (RabbitMQ not configured)').toEqual(opts.expected);
+        }
+        expect(
+          normalizeObserved(bundled, suffix),
+          `bundled broker vs RabbitMQ's answer recorded in ${recorded.file}`,
+        ).toEqual(recorded.expected());
       }
     },
     timeoutMs,
@@ -132,12 +147,22 @@ export function parityTest<T>(name: string, scenario: Scenario<T>, options: numb
  */
 export async function runParity<T>(
   scenario: Scenario<T>,
-  options: {
-    bundledUrl?: string | undefined;
-    brokerOptions?: BrokerOptions | undefined;
-    runTimeoutMs?: number;
-  } = {},
+  options: RunOptions = {},
 ): Promise<{ bundled: T; rabbitmq: { ran: true; result: T } | { ran: false } }> {
+  const { bundled, rabbitmq } = await runParityWithSuffix(scenario, options);
+  return { bundled, rabbitmq };
+}
+
+interface RunOptions {
+  bundledUrl?: string | undefined;
+  brokerOptions?: BrokerOptions | undefined;
+  runTimeoutMs?: number;
+}
+
+async function runParityWithSuffix<T>(
+  scenario: Scenario<T>,
+  options: RunOptions,
+): Promise<{ bundled: T; rabbitmq: { ran: true; result: T } | { ran: false }; suffix: string }> {
   const runTimeoutMs = options.runTimeoutMs ?? Math.floor(DEFAULT_TIMEOUT_MS * 0.45);
   const suffix = uniqueName('p').slice(2);
   const ctxFor = (broker: BrokerKind): ScenarioContext => ({
@@ -161,7 +186,7 @@ export async function runParity<T>(
       await broker.stop();
     }
   }
-  return { bundled, rabbitmq };
+  return { bundled, rabbitmq, suffix };
 }
 
 async function runOne<T>(
