@@ -8,6 +8,19 @@ import { randomBytes } from 'node:crypto';
 import { encodeContentHeaderPayload, type Method, type MethodArgs, ReplyCode } from '../protocol/index.js';
 import type { BrokerCore } from './broker-core.js';
 import { ChannelConsumer, type ConsumerChannel } from './channel-consumer.js';
+import {
+  exchangeBind,
+  exchangeDeclare,
+  exchangeDelete,
+  exchangeUnbind,
+  queueBind,
+  queueDeclare,
+  queueDelete,
+  queueName,
+  queuePurge,
+  queueUnbind,
+  type TopologyChannel,
+} from './channel-topology.js';
 import { type AssembledContent, ContentAssembler } from './content-assembler.js';
 import {
   type AnyAmqpError,
@@ -16,7 +29,6 @@ import {
   describeExchange,
   describeQueue,
   notAllowed,
-  notFound,
   notImplemented,
   preconditionFailed,
 } from './errors.js';
@@ -27,6 +39,7 @@ import { PublisherConfirms } from './publisher-confirms.js';
 import type { Queue } from './queue.js';
 import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
+import { type Settlement, settleDeliveries, type Unacked, UnackedDeliveries } from './unacked-deliveries.js';
 import type { VHost } from './vhost.js';
 
 /**
@@ -53,13 +66,6 @@ export interface ChannelHost {
   closeChannelWith(ch: Channel, err: AnyAmqpError): void;
 }
 
-interface Unacked {
-  readonly tag: number;
-  readonly queue: Queue;
-  readonly entry: QueueEntry;
-  readonly consumer: ChannelConsumer | undefined;
-}
-
 /** A message held back by an open transaction until tx.commit. */
 interface TxPublish {
   readonly message: Message;
@@ -70,22 +76,20 @@ interface TxPublish {
   readonly routes: Set<Queue>;
 }
 
-type TxAck = { kind: 'ack' | 'reject' | 'requeue'; items: Unacked[] };
+type TxAck = { kind: Settlement; items: Unacked[] };
 
-export class Channel implements ConsumerChannel {
+export class Channel implements ConsumerChannel, TopologyChannel {
   flowActive = true;
   closing = false;
-  private nextDeliveryTag = 1;
-  private unacked = new Map<number, Unacked>();
+  private readonly deliveries = new UnackedDeliveries();
   private readonly consumers = new Map<string, ChannelConsumer>();
   private readonly content = new ContentAssembler();
   /** basic.qos global=false: the prefetch given to consumers created afterwards (per_consumer_qos). */
   private consumerPrefetch = 0;
   /** basic.qos global=true: a limit shared by all consumers on the channel. */
   globalPrefetch = 0;
-  /** Consumer deliveries holding prefetch credit (see globalUnacked). */
-  private creditUsed = 0;
-  private lastQueue: string | undefined;
+  /** The queue this channel declared last (channel-topology.ts: the "" shortcuts). */
+  lastQueue: string | undefined;
   private readonly confirms = new PublisherConfirms({
     send: (ok, tag, multiple) => {
       // RabbitMQ's nack leaves `requeue` at the spec default, true (rabbit_channel send_nacks).
@@ -114,7 +118,7 @@ export class Channel implements ConsumerChannel {
   }
 
   get unackedCount(): number {
-    return this.unacked.size;
+    return this.deliveries.size;
   }
 
   get prefetchCount(): number {
@@ -135,7 +139,7 @@ export class Channel implements ConsumerChannel {
    * transaction frees its credit only at commit.
    */
   globalUnacked(): number {
-    return this.creditUsed;
+    return this.deliveries.credit;
   }
 
   /** True while a publish awaits its content header or body frames. */
@@ -145,6 +149,7 @@ export class Channel implements ConsumerChannel {
 
   // ---- frames -------------------------------------------------------------
 
+  /** One line per method: the handlers below, or channel-topology.ts for exchange.* and queue.*. */
   handleMethod(m: Method): void {
     if (this.content.busy) throw this.content.interrupted();
     switch (m.name) {
@@ -155,67 +160,23 @@ export class Channel implements ConsumerChannel {
       case 'channel.flow-ok':
         return;
       case 'exchange.declare':
-        return this.exchangeDeclare(m.args);
+        return exchangeDeclare(this, m.args);
       case 'exchange.delete':
-        this.vhost.deleteExchange(stripCrLf(m.args.exchange), m.args.ifUnused);
-        if (!m.args.nowait) this.send('exchange.delete-ok', {});
-        return;
+        return exchangeDelete(this, m.args);
       case 'exchange.bind':
-        this.vhost.bindExchange(
-          stripCrLf(m.args.destination),
-          stripCrLf(m.args.source),
-          m.args.routingKey,
-          m.args.arguments,
-        );
-        if (!m.args.nowait) this.send('exchange.bind-ok', {});
-        return;
+        return exchangeBind(this, m.args);
       case 'exchange.unbind':
-        this.vhost.unbindExchange(
-          stripCrLf(m.args.destination),
-          stripCrLf(m.args.source),
-          m.args.routingKey,
-          m.args.arguments,
-        );
-        if (!m.args.nowait) this.send('exchange.unbind-ok', {});
-        return;
+        return exchangeUnbind(this, m.args);
       case 'queue.declare':
-        return this.queueDeclare(m.args);
+        return queueDeclare(this, m.args);
       case 'queue.bind':
-        this.vhost.bindQueue(
-          this.queueName(stripCrLf(m.args.queue)),
-          stripCrLf(m.args.exchange),
-          this.bindingKey(stripCrLf(m.args.queue), m.args.routingKey),
-          m.args.arguments,
-          this.connection,
-        );
-        if (!m.args.nowait) this.send('queue.bind-ok', {});
-        return;
+        return queueBind(this, m.args);
       case 'queue.unbind':
-        this.vhost.unbindQueue(
-          this.queueName(stripCrLf(m.args.queue)),
-          stripCrLf(m.args.exchange),
-          this.bindingKey(stripCrLf(m.args.queue), m.args.routingKey),
-          m.args.arguments,
-          this.connection,
-        );
-        this.send('queue.unbind-ok', {});
-        return;
-      case 'queue.purge': {
-        const q = this.vhost.queue(this.queueName(m.args.queue), this.connection);
-        const messageCount = q.purge();
-        if (!m.args.nowait) this.send('queue.purge-ok', { messageCount });
-        return;
-      }
-      case 'queue.delete': {
-        const messageCount = this.vhost.deleteQueue(
-          this.queueName(stripCrLf(m.args.queue)),
-          m.args.ifUnused,
-          m.args.ifEmpty,
-          this.connection,
-        );
-        if (!m.args.nowait) this.send('queue.delete-ok', { messageCount });
-        return;
-      }
+        return queueUnbind(this, m.args);
+      case 'queue.purge':
+        return queuePurge(this, m.args);
+      case 'queue.delete':
+        return queueDelete(this, m.args);
       case 'basic.qos':
         return this.qos(m.args);
       case 'basic.consume':
@@ -233,29 +194,19 @@ export class Channel implements ConsumerChannel {
       case 'basic.nack':
         return this.nack(m.args.deliveryTag, m.args.multiple, m.args.requeue);
       case 'basic.recover':
+        return this.basicRecover(m.args.requeue, true);
       case 'basic.recover-async':
-        // RabbitMQ supports only requeue=true (rabbit_channel: "requeue=false" is not_implemented).
-        if (!m.args.requeue) throw notImplemented('requeue=false');
-        this.recover();
-        if (m.name === 'basic.recover') this.send('basic.recover-ok', {});
-        return;
+        return this.basicRecover(m.args.requeue, false);
       case 'confirm.select':
-        if (this.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
-        this.confirms.enabled = true;
-        if (!m.args.nowait) this.send('confirm.select-ok', {});
-        return;
+        return this.confirmSelect(m.args.nowait);
       case 'tx.select':
-        if (this.confirms.enabled) throw preconditionFailed('cannot switch from confirm to tx mode');
-        this.txMode = true;
-        this.send('tx.select-ok', {});
-        return;
+        return this.txSelect();
       case 'tx.commit':
         return this.commit();
       case 'tx.rollback':
         return this.rollback();
       case 'access.request':
-        this.send('access.request-ok', { ticket: 1 });
-        return;
+        return this.send('access.request-ok', { ticket: 1 });
       default:
         // A method that a client may not send on a channel, e.g. basic.deliver or connection.*.
         throw commandInvalidConn(`unexpected method ${m.name} on channel ${this.id}`);
@@ -270,52 +221,6 @@ export class Channel implements ConsumerChannel {
   handleBody(payload: Buffer): void {
     const done = this.content.body(payload);
     if (done) this.publish(done);
-  }
-
-  // ---- exchange / queue ---------------------------------------------------
-
-  private exchangeDeclare(a: MethodArgs['exchange.declare']): void {
-    this.vhost.declareExchange({
-      name: stripCrLf(a.exchange),
-      type: a.type,
-      passive: a.passive,
-      durable: a.durable,
-      autoDelete: a.autoDelete,
-      internal: a.internal,
-      args: a.arguments,
-    });
-    if (!a.nowait) this.send('exchange.declare-ok', {});
-  }
-
-  private queueDeclare(a: MethodArgs['queue.declare']): void {
-    const q = this.vhost.declareQueue(
-      {
-        // A passive declare does not expand "" to the last queue: RabbitMQ answers 404 "no queue ''".
-        name: stripCrLf(a.queue),
-        passive: a.passive,
-        durable: a.durable,
-        exclusive: a.exclusive,
-        autoDelete: a.autoDelete,
-        args: a.arguments,
-      },
-      this.connection,
-    );
-    this.lastQueue = q.name;
-    if (!a.nowait) {
-      this.send('queue.declare-ok', { queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
-    }
-  }
-
-  /** With both the queue name and the routing key empty, bind/unbind use the last queue's name as the key (rabbit_channel expand_routing_key_shortcut). */
-  private bindingKey(queue: string, routingKey: string): string {
-    return queue === '' && routingKey === '' && this.lastQueue !== undefined ? this.lastQueue : routingKey;
-  }
-
-  /** An empty queue name means the channel's last declared queue (AMQP 0-9-1 §1.7.2.1). */
-  private queueName(name: string): string {
-    if (name !== '') return name;
-    if (this.lastQueue === undefined) throw notFound('no previously declared queue');
-    return this.lastQueue;
   }
 
   // ---- flow / qos / consumers ---------------------------------------------
@@ -339,7 +244,7 @@ export class Channel implements ConsumerChannel {
     if (a.consumerTag !== '' && this.consumers.has(a.consumerTag)) {
       throw notAllowed(`attempt to reuse consumer tag '${a.consumerTag}'`);
     }
-    const q = this.vhost.queue(this.queueName(a.queue), this.connection);
+    const q = this.vhost.queue(queueName(this, a.queue), this.connection);
     const tag = a.consumerTag === '' ? `amq.ctag-${randomBytes(16).toString('base64url')}` : a.consumerTag;
     // Consumer arguments are checked before exclusivity (rabbit_amqqueue:basic_consume).
     const prio = a.arguments['x-priority'];
@@ -403,26 +308,20 @@ export class Channel implements ConsumerChannel {
   }
 
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
-    const tag = this.nextDeliveryTag++;
-    if (!c.noAck && !c.browse) {
-      this.unacked.set(tag, { tag, queue, entry, consumer: c });
-      c.unacked++;
-      this.creditUsed++;
-    }
+    const tag = this.deliveries.deliver(queue, entry, c, !c.noAck && !c.browse);
     this.connection.sendDelivery(this.id, c.tag, tag, entry.redelivered, entry.message);
   }
 
   // ---- get / ack / nack / recover -----------------------------------------
 
   private get(a: MethodArgs['basic.get']): void {
-    const q = this.vhost.queue(this.queueName(a.queue), this.connection);
+    const q = this.vhost.queue(queueName(this, a.queue), this.connection);
     const entry = q.get(a.noAck);
     if (entry === undefined) {
       this.send('basic.get-empty', {});
       return;
     }
-    const tag = this.nextDeliveryTag++;
-    if (!a.noAck) this.unacked.set(tag, { tag, queue: q, entry, consumer: undefined });
+    const tag = this.deliveries.deliver(q, entry, undefined, !a.noAck);
     const m = entry.message;
     this.send('basic.get-ok', {
       deliveryTag: tag,
@@ -434,64 +333,40 @@ export class Channel implements ConsumerChannel {
     this.connection.sendContent(this.id, m);
   }
 
-  /** Removes and returns the unacked entries named by (tag, multiple), or throws 406 for an unknown tag. */
-  private take(tag: number, multiple: boolean): Unacked[] {
-    const out: Unacked[] = [];
-    if (multiple) {
-      // delivery-tag 0 with multiple=true means "everything so far" (AMQP 0-9-1 basic.ack).
-      // Otherwise the named tag itself must still be unacknowledged, even when older ones are:
-      // RabbitMQ's collect_acks walks up to that exact tag and fails the whole ack if it is absent.
-      if (tag !== 0 && !this.unacked.has(tag)) throw preconditionFailed(`unknown delivery tag ${tag}`);
-      for (const [t, u] of this.unacked) {
-        if (tag !== 0 && t > tag) break;
-        out.push(u);
-        this.unacked.delete(t);
-      }
-    } else {
-      const u = this.unacked.get(tag);
-      if (u === undefined) throw preconditionFailed(`unknown delivery tag ${tag}`);
-      this.unacked.delete(tag);
-      out.push(u);
-    }
-    return out;
-  }
-
-  /** Gives back the prefetch credit of settled consumer deliveries (rabbit_channel notify_limiter). */
-  private releaseCredit(items: Unacked[]): void {
-    for (const u of items) {
-      if (u.consumer === undefined) continue;
-      u.consumer.unacked--;
-      this.creditUsed--;
-    }
-  }
-
   private ack(tag: number, multiple: boolean): void {
-    const items = this.take(tag, multiple);
+    const items = this.deliveries.take(tag, multiple);
     if (this.txMode) {
       this.txAcks.push({ kind: 'ack', items });
       return;
     }
-    this.releaseCredit(items);
+    this.deliveries.releaseCredit(items);
     for (const u of items) u.queue.ack(u.entry);
     this.kickConsumers();
   }
 
   private nack(tag: number, multiple: boolean, requeue: boolean): void {
-    const items = this.take(tag, multiple);
+    const items = this.deliveries.take(tag, multiple);
     if (this.txMode) {
       this.txAcks.push({ kind: requeue ? 'requeue' : 'reject', items });
       return;
     }
-    this.releaseCredit(items);
-    settle(items, requeue ? 'requeue' : 'reject');
+    this.deliveries.releaseCredit(items);
+    settleDeliveries(items, requeue ? 'requeue' : 'reject');
     this.kickConsumers();
   }
 
-  private recover(): void {
-    const items = [...this.unacked.values()];
-    this.unacked.clear();
-    this.releaseCredit(items);
-    settle(items, 'requeue');
+  private basicRecover(requeue: boolean, answer: boolean): void {
+    // RabbitMQ supports only requeue=true (rabbit_channel: "requeue=false" is not_implemented).
+    if (!requeue) throw notImplemented('requeue=false');
+    this.requeueUnacked();
+    if (answer) this.send('basic.recover-ok', {});
+  }
+
+  /** Every unacked delivery goes back to its queue, marked redelivered. */
+  private requeueUnacked(): void {
+    const items = this.deliveries.takeAll();
+    this.deliveries.releaseCredit(items);
+    settleDeliveries(items, 'requeue');
     this.kickConsumers();
   }
 
@@ -560,7 +435,19 @@ export class Channel implements ConsumerChannel {
     this.connection.sendContent(this.id, message);
   }
 
-  // ---- transactions -------------------------------------------------------
+  // ---- confirms and transactions ---------------------------------------------
+
+  private confirmSelect(nowait: boolean): void {
+    if (this.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
+    this.confirms.enabled = true;
+    if (!nowait) this.send('confirm.select-ok', {});
+  }
+
+  private txSelect(): void {
+    if (this.confirms.enabled) throw preconditionFailed('cannot switch from confirm to tx mode');
+    this.txMode = true;
+    this.send('tx.select-ok', {});
+  }
 
   private commit(): void {
     if (!this.txMode) throw preconditionFailed('channel is not transactional');
@@ -569,8 +456,8 @@ export class Channel implements ConsumerChannel {
     this.txPublishes = [];
     this.txAcks = [];
     for (const a of acks) {
-      this.releaseCredit(a.items);
-      settle(a.items, a.kind);
+      this.deliveries.releaseCredit(a.items);
+      settleDeliveries(a.items, a.kind);
     }
     const pending: Promise<void>[] = [];
     for (const p of publishes) {
@@ -597,9 +484,7 @@ export class Channel implements ConsumerChannel {
     // Acks taken inside the transaction go back to the unacknowledged set under their own tags.
     const back = this.txAcks.flatMap((a) => a.items);
     this.txAcks = [];
-    // Their prefetch credit was never given back (that waits for commit), so nothing to re-take.
-    // Keep the map in tag order: multiple-acks scan it in order.
-    this.unacked = new Map([...this.unacked.values(), ...back].sort((a, b) => a.tag - b.tag).map((u) => [u.tag, u]));
+    this.deliveries.restore(back);
     this.send('tx.rollback-ok', {});
   }
 
@@ -615,39 +500,15 @@ export class Channel implements ConsumerChannel {
     this.content.reset();
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     this.consumers.clear();
-    const items = [...this.unacked.values()];
-    this.unacked.clear();
+    const items = this.deliveries.takeAll();
     for (const a of this.txAcks) items.push(...a.items);
     this.txAcks = [];
-    settle(items, 'requeue');
+    settleDeliveries(items, 'requeue');
   }
 
   /** Errors inside handlers pass through here so they carry the failing method's ids. */
   static attribute(err: AnyAmqpError, m: Method): AnyAmqpError {
     return err.at(m.classId, m.methodId);
-  }
-}
-
-/** RabbitMQ drops CR and LF from exchange and queue names in declare, delete and bind (rabbit_channel strip_cr_lf). */
-function stripCrLf(name: string): string {
-  return name.includes('\r') || name.includes('\n') ? name.replace(/[\r\n]/g, '') : name;
-}
-
-function settle(items: Unacked[], how: 'ack' | 'reject' | 'requeue'): void {
-  if (how === 'requeue') {
-    // All go back before any is redelivered, so they keep their order ahead of the backlog
-    // (RabbitMQ requeues a channel's batch at once, then runs the queue: requeue_and_run).
-    const queues = new Set<Queue>();
-    for (const u of items) {
-      u.queue.requeue(u.entry, false);
-      queues.add(u.queue);
-    }
-    for (const q of queues) q.dispatch();
-    return;
-  }
-  for (const u of items) {
-    if (how === 'ack') u.queue.ack(u.entry);
-    else u.queue.reject(u.entry);
   }
 }
 

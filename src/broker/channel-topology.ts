@@ -1,0 +1,109 @@
+/**
+ * A channel's exchange.* and queue.* methods: the argument clean-up RabbitMQ
+ * does in rabbit_channel (CR/LF stripped from names, the "last declared
+ * queue" shortcuts) in front of the vhost's declare/delete/bind rules and
+ * reply texts (vhost.ts).
+ */
+import type { MethodArgs } from '../protocol/index.js';
+import { notFound } from './errors.js';
+import type { VHost } from './vhost.js';
+
+/** What these handlers need from the channel (channel.ts implements it). */
+export interface TopologyChannel {
+  readonly vhost: VHost;
+  /** Owner of the exclusive queues the channel declares: its connection. */
+  readonly connection: object;
+  /** The queue the channel declared last (AMQP 0-9-1 §1.7.2.1). */
+  lastQueue: string | undefined;
+  send<N extends keyof MethodArgs>(name: N, args: Partial<MethodArgs[N]>): void;
+}
+
+/** RabbitMQ drops CR and LF from exchange and queue names in declare, delete and bind (rabbit_channel strip_cr_lf). */
+export function stripCrLf(name: string): string {
+  return name.includes('\r') || name.includes('\n') ? name.replace(/[\r\n]/g, '') : name;
+}
+
+/** An empty queue name means the channel's last declared queue (AMQP 0-9-1 §1.7.2.1). */
+export function queueName(ch: TopologyChannel, name: string): string {
+  if (name !== '') return name;
+  if (ch.lastQueue === undefined) throw notFound('no previously declared queue');
+  return ch.lastQueue;
+}
+
+/** With both the queue name and the routing key empty, bind/unbind use the last queue's name as the key (rabbit_channel expand_routing_key_shortcut). */
+function bindingKey(ch: TopologyChannel, queue: string, routingKey: string): string {
+  return queue === '' && routingKey === '' && ch.lastQueue !== undefined ? ch.lastQueue : routingKey;
+}
+
+export function exchangeDeclare(ch: TopologyChannel, a: MethodArgs['exchange.declare']): void {
+  ch.vhost.declareExchange({
+    name: stripCrLf(a.exchange),
+    type: a.type,
+    passive: a.passive,
+    durable: a.durable,
+    autoDelete: a.autoDelete,
+    internal: a.internal,
+    args: a.arguments,
+  });
+  if (!a.nowait) ch.send('exchange.declare-ok', {});
+}
+
+export function exchangeDelete(ch: TopologyChannel, a: MethodArgs['exchange.delete']): void {
+  ch.vhost.deleteExchange(stripCrLf(a.exchange), a.ifUnused);
+  if (!a.nowait) ch.send('exchange.delete-ok', {});
+}
+
+export function exchangeBind(ch: TopologyChannel, a: MethodArgs['exchange.bind']): void {
+  ch.vhost.bindExchange(stripCrLf(a.destination), stripCrLf(a.source), a.routingKey, a.arguments);
+  if (!a.nowait) ch.send('exchange.bind-ok', {});
+}
+
+export function exchangeUnbind(ch: TopologyChannel, a: MethodArgs['exchange.unbind']): void {
+  ch.vhost.unbindExchange(stripCrLf(a.destination), stripCrLf(a.source), a.routingKey, a.arguments);
+  if (!a.nowait) ch.send('exchange.unbind-ok', {});
+}
+
+export function queueDeclare(ch: TopologyChannel, a: MethodArgs['queue.declare']): void {
+  const q = ch.vhost.declareQueue(
+    {
+      // A passive declare does not expand "" to the last queue: RabbitMQ answers 404 "no queue ''".
+      name: stripCrLf(a.queue),
+      passive: a.passive,
+      durable: a.durable,
+      exclusive: a.exclusive,
+      autoDelete: a.autoDelete,
+      args: a.arguments,
+    },
+    ch.connection,
+  );
+  ch.lastQueue = q.name;
+  if (!a.nowait) {
+    ch.send('queue.declare-ok', { queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
+  }
+}
+
+export function queueBind(ch: TopologyChannel, a: MethodArgs['queue.bind']): void {
+  const queue = stripCrLf(a.queue);
+  const key = bindingKey(ch, queue, a.routingKey);
+  ch.vhost.bindQueue(queueName(ch, queue), stripCrLf(a.exchange), key, a.arguments, ch.connection);
+  if (!a.nowait) ch.send('queue.bind-ok', {});
+}
+
+export function queueUnbind(ch: TopologyChannel, a: MethodArgs['queue.unbind']): void {
+  const queue = stripCrLf(a.queue);
+  const key = bindingKey(ch, queue, a.routingKey);
+  ch.vhost.unbindQueue(queueName(ch, queue), stripCrLf(a.exchange), key, a.arguments, ch.connection);
+  // queue.unbind has no nowait flag.
+  ch.send('queue.unbind-ok', {});
+}
+
+export function queuePurge(ch: TopologyChannel, a: MethodArgs['queue.purge']): void {
+  const messageCount = ch.vhost.queue(queueName(ch, a.queue), ch.connection).purge();
+  if (!a.nowait) ch.send('queue.purge-ok', { messageCount });
+}
+
+export function queueDelete(ch: TopologyChannel, a: MethodArgs['queue.delete']): void {
+  const name = queueName(ch, stripCrLf(a.queue));
+  const messageCount = ch.vhost.deleteQueue(name, a.ifUnused, a.ifEmpty, ch.connection);
+  if (!a.nowait) ch.send('queue.delete-ok', { messageCount });
+}
