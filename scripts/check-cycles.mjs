@@ -52,6 +52,11 @@ const RULES = [
     from: (f) => f.startsWith('messaging/') || f.startsWith('admin/'),
     to: (d) => d.startsWith('broker/'),
   },
+  {
+    rule: 'the CLIs use the public entry points only (qpid-messaging, qpid-messaging/admin, qpid-messaging/broker)',
+    from: (f) => f.startsWith('cli/'),
+    to: (d) => !d.startsWith('cli/') && !['index.ts', 'admin/index.ts', 'broker/index.ts', 'version.ts'].includes(d),
+  },
 ];
 
 let failed = false;

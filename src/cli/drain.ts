@@ -4,10 +4,9 @@
  * -p format, acknowledge; stop after --count messages or when a fetch times out. Adds --connection-options,
  * --browse, --json, and on a terminal with -c a progress line and a rate summary on stderr.
  */
-import { createAddress, parseAddress } from '../messaging/address/index.js';
-import { Connection } from '../messaging/connection.js';
-import type { Message } from '../messaging/message.js';
-import type { Receiver } from '../messaging/receiver.js';
+
+import type { Message, Receiver } from '../index.js';
+import { Connection, createAddress, parseAddress } from '../index.js';
 import { commandParser, intOption, numberOption, parseArgs } from './common/args.js';
 import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
 import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';

@@ -7,7 +7,7 @@
  * --alternate-exchange (queues) → x-dead-letter-exchange.
  */
 import type { Arguments, BindingInfo, ExchangeInfo, QueueInfo } from '../admin/index.js';
-import { pyRepr } from '../messaging/message.js';
+import { pyRepr } from '../index.js';
 import { ADMIN_OPTIONS, type Admin, adminClient, adminError, typedArgument, typedJsonValue } from './common/admin.js';
 import { commandParser, intOption, parseArgs, repeated } from './common/args.js';
 import { EXIT_FAILURE, EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';

@@ -15,7 +15,7 @@ import type {
   QueueInfo,
   QueueMessageStats,
 } from '../admin/index.js';
-import { pyRepr } from '../messaging/message.js';
+import { pyRepr } from '../index.js';
 import { ADMIN_OPTIONS, type Admin, AdminError, adminClient, adminError, optionalGet } from './common/admin.js';
 import { commandParser, intOption, parseArgs } from './common/args.js';
 import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';

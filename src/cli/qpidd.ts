@@ -6,8 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
-import { Broker } from '../broker/broker.js';
-import { LOG_LEVELS, type LogLevel } from '../broker/options.js';
+import { Broker, LOG_LEVELS, type LogLevel } from '../broker/index.js';
 
 export interface QpiddIo {
   stdout: (s: string) => void;

@@ -7,11 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { parseAddress } from '../messaging/address/index.js';
-import { Connection } from '../messaging/connection.js';
-import { CONTENT_TYPE_JSON, type MessageContent } from '../messaging/content-codec.js';
-import { Message, type MessageProperties } from '../messaging/message.js';
-import type { FieldTable } from '../protocol/field-types.js';
+import type { FieldTable } from '../index.js';
+import {
+  CONTENT_TYPE_JSON,
+  Connection,
+  Message,
+  type MessageContent,
+  type MessageProperties,
+  parseAddress,
+} from '../index.js';
 import { commandParser, intOption, numberOption, parseArgs, repeated } from './common/args.js';
 import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
 import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';

@@ -16,6 +16,7 @@ import { snapshotQueue } from './browse.js';
 import type { ChannelHandle } from './connection.js';
 import { Empty, LinkClosed, type MessagingError, ReceiverError } from './errors.js';
 import type { Message } from './message.js';
+import { MAX_LINK_RECOVERIES } from './reconnect.js';
 import { applies, bindAll, deleteNode, queueOptions, type ResolvedNode, resolveNode } from './resolve.js';
 import type { Link, Session } from './session.js';
 import { deadlineOf, Signal } from './signal.js';
@@ -36,7 +37,6 @@ interface Buffered {
 }
 
 let arrivals = 0;
-const MAX_RECOVERIES = 3;
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 100;
 
@@ -361,7 +361,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
   }
 
   private recover(h: ChannelHandle): void {
-    if (++this.recoveries > MAX_RECOVERIES) {
+    if (++this.recoveries > MAX_LINK_RECOVERIES) {
       this._fail(new LinkClosed(`receiver ${this.source} closed`, { cause: h.error }));
       return;
     }

@@ -60,3 +60,9 @@ export function* attempts<T>(targets: readonly T[], policy: ReconnectPolicy, fir
     if (pass > 1) delay = Math.min(delay * 2, policy.intervalMax);
   }
 }
+
+/**
+ * Channel recoveries a sender or receiver attempts in a row (without progress) before it fails with
+ * LinkClosed: a broker that keeps closing the link's channel for the same reason must not loop.
+ */
+export const MAX_LINK_RECOVERIES = 3;

@@ -19,6 +19,7 @@ import {
   SendError,
 } from './errors.js';
 import { Message } from './message.js';
+import { MAX_LINK_RECOVERIES } from './reconnect.js';
 import { applies, bindAll, deleteNode, type ResolvedNode, resolveNode } from './resolve.js';
 import type { Link, Session } from './session.js';
 import { deadlineOf, Signal } from './signal.js';
@@ -51,7 +52,6 @@ interface Pending {
 }
 
 export const DEFAULT_SENDER_CAPACITY = 50;
-const MAX_RECOVERIES = 3;
 
 export class Sender implements Link {
   /** The address as given. */
@@ -368,7 +368,7 @@ export class Sender implements Link {
     const connection = this.session.connection;
     setImmediate(() => {
       if (this.closed || this.handle !== h || !connection._isCurrent(gen)) return;
-      if (++this.recoveries > MAX_RECOVERIES) {
+      if (++this.recoveries > MAX_LINK_RECOVERIES) {
         this._fail(h.error ?? new SendError('sender channel closed'));
         return;
       }

@@ -4,9 +4,8 @@
  * and the reconnect flags -r/-i/-l of the Python tools.
  */
 import type { Options } from 'yargs';
-import { parseRawAddress } from '../../messaging/address/index.js';
-import type { ConnectionOptions } from '../../messaging/connection.js';
-import { parseUrl } from '../../messaging/url.js';
+import type { ConnectionOptions } from '../../index.js';
+import { parseRawAddress, parseUrl } from '../../index.js';
 import { UsageError } from './errors.js';
 
 export const DEFAULT_BROKER = 'localhost';

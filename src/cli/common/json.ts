@@ -2,8 +2,8 @@
  * Messages as JSON (spout/drain --json): one object per line, with the Qpid field names of the
  * printed form. Bytes become `{"$binary": "<base64>"}`; 64-bit integers beyond 2^53 become strings.
  */
-import type { Message } from '../../messaging/message.js';
-import { Typed } from '../../protocol/field-types.js';
+import type { Message } from '../../index.js';
+import { Typed } from '../../index.js';
 
 export function messageToJson(m: Message): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -5,8 +5,7 @@
  * True/False/None, `x.attr`, `x['key']`, `x[0]`, and `x.get('key'[, default])`.
  * Conversions: s, r, d, i, f, e, g, x, o, c, and `%%`, with Python's flags, width and precision.
  */
-import { Message, pyRepr } from '../../messaging/message.js';
-import { Typed } from '../../protocol/field-types.js';
+import { Message, pyRepr, Typed } from '../../index.js';
 import { UsageError } from './errors.js';
 
 type Expr =

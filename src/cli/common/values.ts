@@ -3,8 +3,8 @@
  * integers, then floating point, then True/False, else the string as given.
  */
 
-import type { FieldValue } from '../../protocol/field-types.js';
-import { Typed } from '../../protocol/field-types.js';
+import type { FieldValue } from '../../index.js';
+import { Typed } from '../../index.js';
 
 /** `"n=5"` → `['n', 5]`; `"flag"` (no `=`) → `['flag', null]` as Qpid's spout does (None). */
 export function nameValue(text: string): [string, FieldValue] {
