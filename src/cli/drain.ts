@@ -40,10 +40,10 @@ function parser() {
       json: { type: 'boolean', describe: 'print each message as one JSON object per line' },
       verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
     })
-    .example('$0 -t 120 news-service/#.news', 'print news for two minutes after the last one')
-    .example('$0 -c 3 my-queue', 'take three messages from my-queue')
-    .example('$0 -p "%(P[\'spout-id\'])s %(C)s" my-queue', 'print the spout-id property and the content')
-    .example('$0 -f --browse my-queue', 'watch my-queue without consuming its messages');
+    .example(`${NAME} -t 120 news-service/#.news`, 'print news for two minutes after the last one')
+    .example(`${NAME} -c 3 my-queue`, 'take three messages from my-queue')
+    .example(`${NAME} -p "%(P['spout-id'])s %(C)s" my-queue`, 'print the spout-id property and the content')
+    .example(`${NAME} -f --browse my-queue`, 'watch my-queue without consuming its messages');
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

@@ -66,14 +66,17 @@ function parser() {
       'force-if-used': { type: 'boolean', describe: "delete the queue even if it's in use" },
       verbose: { alias: 'v', type: 'boolean', describe: 'print stack traces on errors' },
     })
-    .example('$0', 'totals of exchanges (by type) and queues')
-    .example('$0 add exchange topic news-service', 'create the topic exchange news-service')
-    .example('$0 add queue q --max-queue-count 1000 --limit-policy ring', 'a queue keeping the newest 1000 messages')
-    .example('$0 bind news-service q "#.news"', 'route news-service messages with subjects ending .news to q')
-    .example('$0 bind hx q "" all colour=red size=2', 'a headers-exchange binding matching both headers')
-    .example('$0 -r queues my-', 'queues whose names contain my-, with their bindings')
-    .example('$0 queues -b guest/guest@broker-host:5672', 'queues of another broker')
-    .example('$0 del queue q --force', 'delete q even if it holds messages or has consumers');
+    .example(`${NAME}`, 'totals of exchanges (by type) and queues')
+    .example(`${NAME} add exchange topic news-service`, 'create the topic exchange news-service')
+    .example(
+      `${NAME} add queue q --max-queue-count 1000 --limit-policy ring`,
+      'a queue keeping the newest 1000 messages',
+    )
+    .example(`${NAME} bind news-service q "#.news"`, 'route news-service messages with subjects ending .news to q')
+    .example(`${NAME} bind hx q "" all colour=red size=2`, 'a headers-exchange binding matching both headers')
+    .example(`${NAME} -r queues my-`, 'queues whose names contain my-, with their bindings')
+    .example(`${NAME} queues -b guest/guest@broker-host:5672`, 'queues of another broker')
+    .example(`${NAME} del queue q --force`, 'delete q even if it holds messages or has consumers');
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;

@@ -62,12 +62,12 @@ function parser() {
       iterations: { type: 'number', requiresArg: true, hidden: true, describe: 'stop --watch after N redraws' },
       verbose: { alias: 'v', type: 'boolean', describe: 'print stack traces on errors' },
     })
-    .example('$0 -q', 'every queue with its depth, enqueues, dequeues, consumers and bindings')
-    .example('$0 -q my-queue', "one queue's properties and statistics")
-    .example('$0 -q -S msg -L 10', 'the ten deepest queues')
-    .example('$0 -e -b guest/guest@broker-host:5672', 'exchanges of another broker')
-    .example('$0 -q --watch 2', 'redraw the queue table every 2 s with msgIn/s and msgOut/s')
-    .example('$0 -g --json', 'the broker summary as JSON');
+    .example(`${NAME} -q`, 'every queue with its depth, enqueues, dequeues, consumers and bindings')
+    .example(`${NAME} -q my-queue`, "one queue's properties and statistics")
+    .example(`${NAME} -q -S msg -L 10`, 'the ten deepest queues')
+    .example(`${NAME} -e -b guest/guest@broker-host:5672`, 'exchanges of another broker')
+    .example(`${NAME} -q --watch 2`, 'redraw the queue table every 2 s with msgIn/s and msgOut/s')
+    .example(`${NAME} -g --json`, 'the broker summary as JSON');
 }
 
 type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;

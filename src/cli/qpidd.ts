@@ -5,8 +5,9 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import yargs from 'yargs';
 import { Broker, LOG_LEVELS, type LogLevel } from '../broker/index.js';
+import { terminalWidth, VERSION } from './common/args.js';
+import { yargs } from './common/yargs.js';
 
 export interface QpiddIo {
   stdout: (s: string) => void;
@@ -26,10 +27,12 @@ export function parseLogLevel(s: string): LogLevel {
   return level;
 }
 
+const NAME = 'qpidd';
+
 export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Broker | number> {
   const parser = yargs(argv)
     .scriptName('qpidd')
-    .usage('$0 [options]\n\nRuns the bundled AMQP 0-9-1 broker (RabbitMQ-compatible).')
+    .usage(`${NAME} [options]\n\nRuns the bundled AMQP 0-9-1 broker (RabbitMQ-compatible).`)
     .option('port', { alias: 'p', type: 'number', default: 5672, describe: 'AMQP port (0 picks a free port)' })
     .option('interface', {
       alias: 'host',
@@ -68,15 +71,16 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
         'management HTTP API port, RabbitMQ-compatible (0 picks a free port) [default: 15672; a free port with --port 0]',
     })
     .option('heartbeat', { type: 'number', describe: 'heartbeat interval offered to clients, seconds [default: 60]' })
-    .example('$0', 'listen on 127.0.0.1:5672 and [::1]:5672')
-    .example('$0 --port 0 --no-data-dir', 'a throwaway broker on a free port')
+    .example(`${NAME}`, 'listen on 127.0.0.1:5672 and [::1]:5672')
+    .example(`${NAME} --port 0 --no-data-dir`, 'a throwaway broker on a free port')
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
       throw err ?? new Error(msg);
     })
-    .version()
-    .help();
+    .version(VERSION)
+    .help()
+    .wrap(terminalWidth());
 
   let args: Awaited<ReturnType<typeof parser.parse>>;
   try {

@@ -61,11 +61,11 @@ function parser() {
       json: { type: 'boolean', describe: 'print each message as one JSON object per line' },
       verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
     })
-    .example('$0 news-service/news hello', 'send "hello" with subject news to the news-service exchange')
-    .example('$0 -c 3 my-queue', 'send three (empty) messages to my-queue')
-    .example('$0 -P colour=red -M n=5 my-queue hi', 'a property and a map body {text: hi, n: 5}')
-    .example("$0 'my-queue; {create: always}' -", 'send each line of standard input as one message')
-    .example('$0 -c 0 --rate 100 amq.topic/load', 'send 100 msg/s until interrupted');
+    .example(`${NAME} news-service/news hello`, 'send "hello" with subject news to the news-service exchange')
+    .example(`${NAME} -c 3 my-queue`, 'send three (empty) messages to my-queue')
+    .example(`${NAME} -P colour=red -M n=5 my-queue hi`, 'a property and a map body {text: hi, n: 5}')
+    .example(`${NAME} 'my-queue; {create: always}' -`, 'send each line of standard input as one message')
+    .example(`${NAME} -c 0 --rate 100 amq.topic/load`, 'send 100 msg/s until interrupted');
 }
 
 interface Plan {

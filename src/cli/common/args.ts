@@ -2,10 +2,11 @@
  * yargs set-up shared by the commands: strict options, no process exit, help and version
  * written through the injected io, usage errors turned into exit code 2.
  */
-import yargs, { type Arguments, type Argv } from 'yargs';
+import type { Arguments, Argv } from 'yargs';
 import { VERSION } from '../../version.js';
 import { EXIT_OK, reportUsage, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
+import { yargs } from './yargs.js';
 
 export { VERSION };
 
@@ -14,9 +15,8 @@ export { VERSION };
  * (`spout q 007` sends "007"), `-h/--help` and `--version` are on.
  */
 export function commandParser(command: string, usage: string): Argv {
-  return yargs()
+  const parser = yargs()
     .scriptName(command)
-    .usage(usage)
     .parserConfiguration({ 'parse-positional-numbers': false })
     .strictOptions()
     .exitProcess(false)
@@ -24,7 +24,42 @@ export function commandParser(command: string, usage: string): Argv {
     .version(VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 100));
+    // One column less, so the separating space yargs leaves out when a description fills its line
+    // exactly (`errors)[boolean]`) fits back in: see fixGluedTypes.
+    .wrap(terminalWidth() - 1);
+  // The usage text is wrapped here rather than by yargs, whose wrapper drops the indentation
+  // Qpid's multi-line usages (qpid-config, qpid-stat) rely on.
+  usages.set(parser, usage.replaceAll('$0', command));
+  return parser;
+}
+
+const usages = new WeakMap<object, string>();
+
+/** Wraps `text` to `width` on word boundaries; continuation lines keep their line's indentation. */
+export function wrapText(text: string, width: number): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const indent = /^\s*/.exec(line)?.[0] ?? '';
+    let current = '';
+    for (const word of line.slice(indent.length).split(/(?<=\S)(?=\s)|(?<=\s)(?=\S)/)) {
+      if (current !== '' && /\S/.test(word) && indent.length + current.length + word.length > width) {
+        out.push(indent + current.trimEnd());
+        current = '';
+      }
+      if (current !== '' || /\S/.test(word)) current += word;
+    }
+    out.push(indent + current.trimEnd());
+  }
+  return out.join('\n');
+}
+
+/**
+ * The width help is wrapped to: the terminal's (yargs' own terminalWidth), else $COLUMNS, else 80.
+ * cliui then breaks lines on word boundaries only.
+ */
+export function terminalWidth(): number {
+  const columns = process.stdout.columns || Number(process.env['COLUMNS']) || 80;
+  return Math.max(40, columns);
 }
 
 export type Parsed<T> = { args: T } | { exit: number };
@@ -41,10 +76,21 @@ export function parseArgs<T>(parser: Argv<T>, argv: string[], io: CliIo, command
     return { exit: reportUsage(io, command, (e as Error).message) };
   }
   if (args.help || args.version) {
+    const usage = args.help ? usages.get(parser) : undefined;
+    if (args.help) output = fixGluedTypes(output);
+    if (usage !== undefined) output = `${wrapText(usage, terminalWidth())}\n\n${output}`;
     io.stdout(output.endsWith('\n') ? output : `${output}\n`);
     return { exit: EXIT_OK };
   }
   return { args };
+}
+
+/** Puts back the space yargs drops between a description that fills its line and `[boolean]` etc. */
+export function fixGluedTypes(help: string): string {
+  return help.replace(
+    /(\S)(\[(?:boolean|string|number|array|count|required|default:|choices:|deprecated)[^\]\n]*\](?: \[[^\]\n]*\])*)$/gm,
+    '$1 $2',
+  );
 }
 
 /** Values of a repeatable string option (one → string, several → array, none → undefined). */
