@@ -13,7 +13,7 @@ export interface BrokerCore {
   readonly stats: BrokerStats;
   /** True while the memory alarm blocks publishers. */
   readonly alarmActive: boolean;
-  serverProperties(): FieldTable;
+  serverProperties(localAddress?: string): FieldTable;
   checkCredentials(user: string, password: string, remoteAddress: string | undefined): boolean;
   /** `c` is the closed connection (connection.ts Connection; typed loosely so this module stays below it). */
   connectionClosed(c: object): void;

@@ -21,6 +21,9 @@ import { VHost } from './vhost.js';
 
 export { PRODUCT, VERSION };
 
+/** Server property naming the management API's URL (documented in docs/management-discovery.md). */
+export const MANAGEMENT_URL_PROPERTY = 'qpid.management_url';
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export class Broker implements BrokerCore, ManagementHost {
@@ -151,8 +154,17 @@ export class Broker implements BrokerCore, ManagementHost {
     this.connections.delete(c);
   }
 
-  serverProperties(): FieldTable {
+  /**
+   * connection.start server-properties. `localAddress` is the address the client reached us on; with the
+   * management API on, `qpid.management_url` tells tools where it is (docs/management-discovery.md).
+   */
+  serverProperties(localAddress?: string): FieldTable {
+    const mgmt = this.mgmt?.port;
+    const host = localAddress?.replace(/^::ffff:/, '') ?? this.boundHost;
     return {
+      ...(mgmt === undefined
+        ? {}
+        : { [MANAGEMENT_URL_PROPERTY]: `http://${host.includes(':') ? `[${host}]` : host}:${mgmt}` }),
       product: PRODUCT,
       version: VERSION,
       platform: `Node.js ${process.version}`,
@@ -184,7 +196,8 @@ export class Broker implements BrokerCore, ManagementHost {
   }
 
   log(level: LogLevel, message: string): void {
-    if (LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(this.options.logLevel)) this.options.logger(level, message);
+    const logger = this.options.logger;
+    if (logger && LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(this.options.logLevel)) logger(level, message);
   }
 
   // ---- memory alarm -------------------------------------------------------

@@ -100,7 +100,7 @@ export class Connection implements ChannelHost {
     // Until tune-ok the server's own frame_max bounds what the client may send.
     this.reader = new FrameReader(o.frameMax);
     this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`;
-    socket.setNoDelay(true);
+    socket.setNoDelay(o.tcpNoDelay !== false);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => this.socket.destroy());
@@ -265,7 +265,7 @@ export class Connection implements ChannelHost {
     this.sendMethod(0, 'connection.start', {
       versionMajor: 0,
       versionMinor: 9,
-      serverProperties: this.broker.serverProperties(),
+      serverProperties: this.broker.serverProperties(this.socket.localAddress),
       mechanisms: Buffer.from(mechanisms),
       locales: Buffer.from('en_US'),
     });

@@ -1,3 +1,3 @@
-export { Broker, PRODUCT, VERSION } from './broker.js';
+export { Broker, MANAGEMENT_URL_PROPERTY, PRODUCT, VERSION } from './broker.js';
 export type { BrokerOptions, LogLevel } from './options.js';
-export { DEFAULT_OPTIONS, LOG_LEVELS } from './options.js';
+export { DEFAULT_OPTIONS, LOG_LEVELS, stderrLogger } from './options.js';

@@ -28,10 +28,15 @@ export interface BrokerOptions {
    * RabbitMQ's memory alarm (default 0.4 of RAM); they resume below 90% of it.
    */
   memoryHighWatermark: number;
-  /** Minimum level logged. Default 'notice'. */
+  /** Minimum level logged (when there is a logger). Default 'notice'. */
   logLevel: LogLevel;
-  /** Where log lines go. Default: stderr. */
-  logger: (level: LogLevel, message: string) => void;
+  /**
+   * Where log lines go. Default: nowhere, so a broker embedded in a program or a test prints nothing
+   * unless asked; `qpidd` passes stderrLogger. Pass `logger: stderrLogger` (or your own) to see them.
+   */
+  logger: ((level: LogLevel, message: string) => void) | undefined;
+  /** Disable Nagle's algorithm on accepted sockets (default true; see docs/defaults.md). */
+  tcpNoDelay: boolean;
   /** Data directory for durable state; undefined keeps everything in memory. */
   dataDir: string | undefined;
   /**
@@ -67,11 +72,17 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   handshakeTimeoutMs: 10_000,
   memoryHighWatermark: 0.4,
   logLevel: 'notice',
-  logger: (level, message) => process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`),
+  logger: undefined,
+  tcpNoDelay: true,
   dataDir: undefined,
   diskFreeLimit: 50_000_000,
   messageMemoryBudget: 256 * 1024 * 1024,
   mgmtPort: undefined,
 };
+
+/** Timestamped lines on stderr, as qpidd logs. */
+export function stderrLogger(level: LogLevel, message: string): void {
+  process.stderr.write(`${new Date().toISOString()} [${level}] ${message}\n`);
+}
 
 export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'notice', 'info', 'debug', 'trace'];

@@ -1,7 +1,9 @@
 /**
  * `drain [options] ADDRESS`: receives messages from an address and prints them (docs/qpid-reference.md §6.2).
  * Same loop as Qpid's Python drain: fetch (waiting --timeout seconds, or forever with -f), print with the
- * -p format, acknowledge; stop after --count messages or when a fetch times out. Adds --connection-options,
+ * -p format, acknowledge; stop after --count messages or when a fetch times out. Waiting for more than one
+ * message it subscribes (basic.consume, prefetch --capacity) and acknowledges in multiple-acks; -c 1 or
+ * --capacity 0 fetches one at a time with basic.get, as Qpid's capacity 0. Adds --connection-options,
  * --browse, --json, and on a terminal with -c a progress line and a rate summary on stderr.
  */
 
@@ -16,6 +18,8 @@ import { PyFormat } from './common/pyformat.js';
 import { runCommand } from './common/run.js';
 
 const NAME = 'drain';
+/** Prefetch when waiting for many messages (-c N, -f, or until the queue is empty); docs/defaults.md. */
+const MAX_CAPACITY = 1000;
 const DEFAULT_FORMAT = '%(M)s';
 
 function parser() {
@@ -36,6 +40,10 @@ function parser() {
         default: DEFAULT_FORMAT,
         describe: 'format for each message: Python %-format over M (message), P (properties), C (content)',
       },
+      capacity: {
+        type: 'number',
+        describe: `messages to prefetch (0: fetch one at a time) [default: ${MAX_CAPACITY}, at most --count]`,
+      },
       browse: { type: 'boolean', describe: 'read without consuming (same as "; {mode: browse}")' },
       json: { type: 'boolean', describe: 'print each message as one JSON object per line' },
       verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
@@ -55,6 +63,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 
   let address: string;
   let limit: number;
+  let capacity: number;
   let timeout: number | undefined;
   let format: PyFormat | undefined;
   let settings: ReturnType<typeof connectionSettings>;
@@ -64,6 +73,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (positional.length > 1) throw new UsageError(`unexpected argument ${positional[1]}: drain takes one ADDRESS`);
     address = positional[0] as string;
     limit = intOption('count', args.count, 0) ?? 0;
+    capacity = defaultCapacity(limit, intOption('capacity', args.capacity, 0));
     timeout = args.forever ? undefined : numberOption('timeout', args.timeout, 0);
     if (args.json && args.print !== DEFAULT_FORMAT) throw new UsageError('--json and --print are alternatives');
     format = args.json ? undefined : new PyFormat(args.print);
@@ -84,9 +94,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     connection = await Connection.establish(settings.url, settings.options);
     log(`connected to ${connection.url}`);
     const session = await connection.session();
-    const receiver = await session.receiver(source);
-    log(`receiving from ${source.toString()}`);
+    const receiver = await session.receiver(source, { capacity });
+    log(`receiving from ${source.toString()} (capacity ${capacity})`);
     const start = Date.now();
+    // With -c N, acknowledging the last `capacity` messages only once the consumer is cancelled keeps the
+    // broker from delivering more than N (its prefetch counts unacknowledged messages), so none are
+    // prefetched and handed back marked redelivered. Acks written in one tick go out as one multiple-ack.
+    const ackUpTo = limit === 0 ? Number.POSITIVE_INFINITY : limit - capacity;
     while (limit === 0 || received < limit) {
       const message = await fetch(receiver, timeout, signal);
       if (!message) break;
@@ -94,9 +108,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       progress.clear();
       io.stdout(line);
       received++;
-      await session.acknowledge(message, { sync: false });
+      if (received <= ackUpTo) await session.acknowledge(message, { sync: false });
       progress.update(received, start);
     }
+    await receiver.close();
     await session.acknowledge();
     progress.finish(received, start);
     log(`received ${received} message${received === 1 ? '' : 's'}`);
@@ -107,6 +122,13 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   } finally {
     await connection?.close().catch(() => undefined);
   }
+}
+
+/** -c 1 fetches one message at a time (Qpid's capacity 0); more subscribe with up to MAX_CAPACITY. */
+function defaultCapacity(limit: number, given: number | undefined): number {
+  if (given !== undefined) return limit > 0 ? Math.min(given, limit) : given;
+  if (limit === 1) return 0;
+  return limit > 0 ? Math.min(limit, MAX_CAPACITY) : MAX_CAPACITY;
 }
 
 /** receiver.get(), given up (undefined) when Ctrl-C aborts the wait. */

@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Broker, LOG_LEVELS, type LogLevel } from '../broker/index.js';
+import { Broker, LOG_LEVELS, type LogLevel, stderrLogger } from '../broker/index.js';
 import { terminalWidth, VERSION } from './common/args.js';
 import { yargs } from './common/yargs.js';
 
@@ -70,6 +70,11 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       describe:
         'management HTTP API port, RabbitMQ-compatible (0 picks a free port) [default: 15672; a free port with --port 0]',
     })
+    .option('tcp-nodelay', {
+      type: 'boolean',
+      default: true,
+      describe: "disable Nagle's algorithm on client sockets (--no-tcp-nodelay turns it back on)",
+    })
     .option('heartbeat', { type: 'number', describe: 'heartbeat interval offered to clients, seconds [default: 60]' })
     .example(`${NAME}`, 'listen on 127.0.0.1:5672 and [::1]:5672')
     .example(`${NAME} --port 0 --no-data-dir`, 'a throwaway broker on a free port')
@@ -111,6 +116,8 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       host: hosts,
       auth: args.auth === 'yes',
       logLevel,
+      logger: stderrLogger,
+      tcpNoDelay: args['tcp-nodelay'],
       maxMessageSize: args['max-message-size'],
       memoryHighWatermark: args['memory-high-watermark'],
       heartbeat: args.heartbeat,

@@ -23,9 +23,16 @@ import { deadlineOf, Signal } from './signal.js';
 import { fromDelivery, SUBJECT_HEADER, toMessagingError } from './wire.js';
 
 export interface ReceiverOptions {
-  /** Messages to prefetch (default 0: none, one `basic.get` per fetch). */
+  /**
+   * Messages to prefetch. 0 (the default for fetch()): none, one `basic.get` per fetch — Qpid's "one at
+   * a time". Left unset, iterating the receiver (`for await`) subscribes with AUTO_CAPACITY; an explicit
+   * 0 keeps one-at-a-time there too.
+   */
   capacity?: number;
 }
+
+/** Prefetch a `for await` loop subscribes with when no capacity was given (docs/defaults.md). */
+export const AUTO_CAPACITY = 100;
 
 interface Buffered {
   readonly message: Message;
@@ -45,6 +52,8 @@ export class Receiver implements Link, AsyncIterable<Message> {
   readonly source: string;
   readonly address: Address;
   private cap: number;
+  /** No capacity given: iterating subscribes with AUTO_CAPACITY, and never stalls on unacked messages. */
+  private auto: boolean;
   private readonly noAck: boolean;
   private readonly browse: boolean;
   private browseMode: 'native' | 'emulated' | undefined;
@@ -73,6 +82,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
     this.address = address;
     this.source = text;
     this.cap = options.capacity ?? 0;
+    this.auto = options.capacity === undefined;
     const reliability = address.options.link?.reliability;
     this.noAck = reliability === 'unreliable' || reliability === 'at-most-once';
     this.browse = address.options.mode === 'browse';
@@ -90,6 +100,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
   /** Changes the prefetch window: re-issues basic.qos and re-subscribes (buffered messages stay). */
   async setCapacity(n: number): Promise<void> {
     this.check();
+    this.auto = false;
     this.cap = n;
     const h = this.handle;
     if (this.browse || !h || h.closed) return;
@@ -132,7 +143,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
         await this.snapshot(h);
         continue;
       }
-      if (this.usesGet()) {
+      if (this.usesGet() || this.autoWindowFull()) {
         const h = await this.ready(deadline);
         if (!h) return undefined;
         const raw = await this.basicGet(h);
@@ -142,13 +153,41 @@ export class Receiver implements Link, AsyncIterable<Message> {
         poll = Math.min(poll * 2, POLL_MAX_MS);
         continue;
       }
-      if (Date.now() >= deadline) return undefined;
+      if (Date.now() >= deadline) return this.flush();
       await this.arrived.wait(deadline);
     }
   }
 
+  /**
+   * At the deadline of a subscribed fetch with nothing buffered: one basic.get on the consumer's channel.
+   * Deliveries the broker sent before its get-ok/get-empty arrive first, so an empty buffer after
+   * get-empty means the queue had nothing for us — as Qpid's fetch flushes its credit — and `fetch(0)`
+   * right after subscribing does not miss messages still on the wire.
+   */
+  private async flush(): Promise<Message | undefined> {
+    const h = this.handle;
+    if (this.browse || !h || h.closed || !this.consumerTag) return undefined;
+    const raw = await this.basicGet(h);
+    // Anything buffered meanwhile is older than what basic.get took: it goes first.
+    if (raw)
+      this.buffer.push({ message: fromDelivery(raw), raw, handle: h, tagEpoch: h.tagEpoch, arrival: ++arrivals });
+    const b = this.buffer.shift();
+    return b ? this.take(b) : undefined;
+  }
+
+  /** Auto-subscribed and every prefetch slot holds an unacknowledged message: take more with basic.get. */
+  private autoWindowFull(): boolean {
+    return this.auto && this.cap > 0 && this.unsettledCount >= this.cap;
+  }
+
   /** `for await (const m of receiver)`: fetches until the receiver is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    // A loop waits for many messages: subscribe rather than poll, unless one-at-a-time was asked for.
+    if (this.auto && this.cap === 0 && !this.browse && !this.closed) {
+      this.cap = AUTO_CAPACITY;
+      const h = this.handle;
+      if (h && !h.closed && !this.consumerTag) await this.consume(h);
+    }
     for (;;) {
       let m: Message | undefined;
       try {

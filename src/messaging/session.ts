@@ -136,7 +136,7 @@ export class Session {
     const messages = message ? [message] : [...this.unacked];
     // A reject or release must not overtake accepts still waiting to be coalesced.
     if (disposition !== 'accept') this.flushAcks();
-    const touched = new Set<Channel>();
+    const touched = new Set<ChannelHandle>();
     for (const m of messages) {
       this.unacked.delete(m);
       const r = receipts.get(m);
@@ -144,7 +144,7 @@ export class Session {
       receipts.delete(m);
       const h = r.handle;
       if (h && !h.closed && h.tagEpoch === r.tagEpoch) {
-        touched.add(h.channel);
+        touched.add(h);
         if (disposition === 'accept') {
           this.queueAck(h, r);
           continue;
@@ -159,7 +159,11 @@ export class Session {
       this.flushAcks();
       // 0-9-1 never confirms acks: a round trip on the same channel proves they were processed.
       // A passive declare of amq.direct changes nothing (basic.qos would reset the prefetch).
-      for (const ch of touched) await ch.checkExchange('amq.direct').catch(() => undefined);
+      // A channel closed meanwhile (its receiver was closed and this settled its last message) is proven
+      // by its close-ok instead: amqplib may otherwise write a connection.close before the acks.
+      for (const h of touched) {
+        await (h.closing ?? h.channel.checkExchange('amq.direct')).catch(() => undefined);
+      }
     }
   }
 
