@@ -54,10 +54,18 @@ export class ConnectError extends Error {
   constructor(
     readonly host: string,
     readonly code: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; url?: string },
   ) {
-    super(`cannot connect to ${host} (${code})`, options);
+    super(
+      options?.url === undefined
+        ? `cannot connect to ${host} (${code})`
+        : `cannot reach the management API at ${options.url} (${code})`,
+      options,
+    );
+    this.url = options?.url;
   }
+  /** The management API URL that was tried, when it is known. */
+  readonly url: string | undefined;
 }
 
 const enc = encodeURIComponent;
@@ -238,7 +246,7 @@ export class ManagementClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new ConnectError(this.base.host, errorCode(e), { cause: e });
+      throw new ConnectError(this.base.host, errorCode(e), { cause: e, url: this.base.toString().replace(/\/$/, '') });
     }
     if (res.ok) return res;
     const text = await res.text().catch(() => '');

@@ -6,7 +6,7 @@ import { statfs } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import type { FieldTable } from '../protocol/index.js';
+import { type FieldTable, MANAGEMENT_URL_PROPERTY } from '../protocol/index.js';
 import { PRODUCT, VERSION } from '../version.js';
 import type { BrokerCore, BrokerStats } from './broker-core.js';
 import { Connection } from './connection.js';
@@ -20,9 +20,6 @@ import { MemoryStore } from './store/memory-store.js';
 import { VHost } from './vhost.js';
 
 export { PRODUCT, VERSION };
-
-/** Server property naming the management API's URL (documented in docs/management-discovery.md). */
-export const MANAGEMENT_URL_PROPERTY = 'qpid.management_url';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 

@@ -1,3 +1,4 @@
-export { Broker, MANAGEMENT_URL_PROPERTY, PRODUCT, VERSION } from './broker.js';
+export { MANAGEMENT_URL_PROPERTY } from '../protocol/index.js';
+export { Broker, PRODUCT, VERSION } from './broker.js';
 export type { BrokerOptions, LogLevel } from './options.js';
 export { DEFAULT_OPTIONS, LOG_LEVELS, stderrLogger } from './options.js';

@@ -89,7 +89,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   let admin: Admin;
   let words: string[];
   try {
-    admin = adminClient(args);
+    admin = await adminClient(args);
     words = args._.map(String);
     intOption('max-queue-size', args['max-queue-size'], 0);
     intOption('max-queue-count', args['max-queue-count'], 0);
@@ -102,7 +102,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return await dispatch(admin, args, words, io);
   } catch (e) {
     if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, adminError(e), verbose);
+    return reportError(io, adminError(e, undefined, admin.source), verbose);
   }
 }
 
@@ -237,6 +237,14 @@ function exchangeFlags(x: ExchangeInfo): string[] {
   return flags;
 }
 
+/** An empty listing says so on stderr (exit 1, as before), rather than printing nothing. */
+function nothingMatched(io: CliIo, kind: 'queues' | 'exchanges', filter: string, vhost: string): number {
+  io.stderr(
+    filter === '' ? `No ${kind} in vhost '${vhost}'.\n` : `No ${kind} match '${filter}' in vhost '${vhost}'.\n`,
+  );
+  return EXIT_FAILURE;
+}
+
 async function exchangeList(admin: Admin, args: Args, filter: string, io: CliIo): Promise<number> {
   const all = await admin.client.exchanges(admin.vhost);
   const found = all.filter((x) => match(x.name, filter));
@@ -262,7 +270,7 @@ async function exchangeList(admin: Admin, args: Args, filter: string, io: CliIo)
     );
     return found.length === 0 ? EXIT_FAILURE : EXIT_OK;
   }
-  if (found.length === 0) return EXIT_FAILURE;
+  if (found.length === 0) return nothingMatched(io, 'exchanges', filter, admin.vhost);
   const lines: string[] = [];
   if (args.recursive) {
     for (const x of shown) {
@@ -364,7 +372,7 @@ async function queueList(admin: Admin, args: Args, filter: string, io: CliIo): P
     );
     return queues.length === 0 ? EXIT_FAILURE : EXIT_OK;
   }
-  if (queues.length === 0) return EXIT_FAILURE;
+  if (queues.length === 0) return nothingMatched(io, 'queues', filter, admin.vhost);
   const lines: string[] = [];
   if (args.recursive) {
     for (const q of queues) {
@@ -456,9 +464,17 @@ async function delQueue(admin: Admin, args: Args, name: string): Promise<number>
   try {
     await admin.client.deleteQueue(admin.vhost, name, { ifEmpty, ifUnused });
   } catch (e) {
-    throw adminError(e, { kind: 'queue', name, vhost: admin.vhost });
+    throw forceHint(adminError(e, { kind: 'queue', name, vhost: admin.vhost }));
   }
   return EXIT_OK;
+}
+
+/** A refused `del queue` says which flag deletes anyway. */
+function forceHint(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  if (/not empty/.test(e.message)) e.message += ': use --force-if-not-empty (or --force) to delete it anyway';
+  else if (/in use/.test(e.message)) e.message += ': use --force-if-used (or --force) to delete it anyway';
+  return e;
 }
 
 /** The exchange's type, or a not-found error naming it. */

@@ -100,7 +100,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   let iterations: number | undefined;
   let limit: number | undefined;
   try {
-    admin = adminClient(args);
+    admin = await adminClient(args);
     const chosen = DISPLAYS.filter((d) => args[d] === true);
     if (chosen.length === 0) {
       throw new UsageError('You must specify one of these options: -g, -c, -e, -q, -m, or -u');
@@ -137,7 +137,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return EXIT_OK;
   } catch (e) {
     if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, adminError(e), verbose);
+    return reportError(io, adminError(e, undefined, admin.source), verbose);
   }
 }
 

@@ -64,3 +64,4 @@ export {
   ReplyCode,
   ReplyText,
 } from './generated/spec.js';
+export { MANAGEMENT_URL_PROPERTY } from './server-properties.js';

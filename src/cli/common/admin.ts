@@ -7,9 +7,11 @@ import type { Options } from 'yargs';
 import {
   BrokerUrlError,
   ConnectError,
+  discoverManagement,
+  MANAGEMENT_URL_ENV,
   ManagementClient,
   ManagementError,
-  managementTarget,
+  type ManagementUrlSource,
   parseBrokerUrl,
 } from '../../admin/index.js';
 import { UsageError } from './errors.js';
@@ -25,7 +27,8 @@ export const ADMIN_OPTIONS = {
   'mgmt-url': {
     type: 'string',
     requiresArg: true,
-    describe: 'management HTTP API URL [default: http://<broker host>:15672 with the broker credentials]',
+    describe:
+      'management HTTP API URL [default: $QPID_MGMT_URL, else the URL the broker advertises, else http://<broker host>:15672; with the broker credentials]',
   },
   timeout: {
     alias: 't',
@@ -44,6 +47,8 @@ export interface AdminArgs {
 
 export interface Admin {
   client: ManagementClient;
+  /** Where the management URL came from (--mgmt-url, QPID_MGMT_URL, the broker, the default). */
+  source: ManagementUrlSource;
   /** The vhost named in an amqp:// broker URL, else "/". */
   vhost: string;
   url: string;
@@ -52,21 +57,41 @@ export interface Admin {
   timeoutMs: number;
 }
 
-/** The management client for the broker options; malformed values are usage errors. */
-export function adminClient(args: AdminArgs): Admin {
+/**
+ * The management client for the broker options (discover.ts: --mgmt-url, $QPID_MGMT_URL, the URL the
+ * broker advertises, port 15672); malformed values are usage errors.
+ */
+export async function adminClient(
+  args: AdminArgs,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Admin> {
   const timeout = args.timeout ?? 10;
   if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError('option --timeout: expected seconds ≥ 0');
   const timeoutMs = timeout === 0 ? 2_147_483_647 : Math.round(timeout * 1000);
+  let addr: ReturnType<typeof parseBrokerUrl>;
+  let target: Awaited<ReturnType<typeof discoverManagement>>;
   try {
-    const addr = parseBrokerUrl(args.broker ?? 'localhost');
-    const target = managementTarget(addr, args['mgmt-url']);
-    const client = new ManagementClient({ ...target, timeoutMs });
-    return { client, vhost: addr.vhost, ...target, timeoutMs };
+    addr = parseBrokerUrl(args.broker ?? 'localhost');
+    target = await discoverManagement(addr, {
+      explicit: args['mgmt-url'],
+      env,
+      probeTimeoutMs: Math.min(timeoutMs, 2000),
+    });
   } catch (e) {
     if (e instanceof BrokerUrlError) throw new UsageError(e.message);
     throw e;
   }
+  const { source, ...login } = target;
+  const client = new ManagementClient({ ...login, timeoutMs });
+  return { client, source, vhost: addr.vhost, ...login, timeoutMs };
 }
+
+const SOURCE_TEXT: Record<ManagementUrlSource, string> = {
+  '--mgmt-url': 'given with --mgmt-url',
+  QPID_MGMT_URL: 'from QPID_MGMT_URL',
+  broker: 'advertised by the broker',
+  default: 'the default: broker host, port 15672',
+};
 
 /**
  * GETs an API path the client has no method for; resolves undefined when the broker does not
@@ -82,7 +107,10 @@ export async function optionalGet<T>(admin: Admin, path: string): Promise<T | un
       signal: AbortSignal.timeout(admin.timeoutMs),
     });
   } catch (e) {
-    throw new ConnectError(url.host, (e as { cause?: { code?: string } }).cause?.code ?? 'ERROR', { cause: e });
+    throw new ConnectError(url.host, (e as { cause?: { code?: string } }).cause?.code ?? 'ERROR', {
+      cause: e,
+      url: admin.url,
+    });
   }
   const text = await res.text();
   if (!res.ok) return undefined;
@@ -107,7 +135,21 @@ export class AdminError extends Error {
  * Rewrites a ManagementError for printing: the broker's reason when it says something, else what
  * was not found (`no queue 'x' in vhost '/' (404 Not Found)`). Other errors pass through.
  */
-export function adminError(e: unknown, what?: { kind: string; name: string; vhost: string }): unknown {
+export function adminError(
+  e: unknown,
+  what?: { kind: string; name: string; vhost: string },
+  source?: ManagementUrlSource,
+): unknown {
+  if (e instanceof ConnectError && e.url !== undefined && source !== undefined) {
+    // Name the URL tried, where it came from, and how to choose another.
+    const from = `, ${SOURCE_TEXT[source]}`;
+    const err = new Error(
+      `cannot reach the management API at ${e.url} (${e.code}${from}); set its URL with --mgmt-url URL or the ${MANAGEMENT_URL_ENV} environment variable`,
+      { cause: e },
+    );
+    err.name = 'ConnectError';
+    return err;
+  }
   if (!(e instanceof ManagementError)) return e;
   const generic = e.reason === '' || e.reason === 'Not Found' || e.reason === e.error;
   if (e.status === 404 && generic && what) {
