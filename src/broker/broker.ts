@@ -96,6 +96,16 @@ export class Broker implements BrokerCore, ManagementHost {
     return `http://${h}:${this.mgmt.port}`;
   }
 
+  /** The memory alarm alone (management's mem_alarm). */
+  get memoryAlarm(): boolean {
+    return this.alarm;
+  }
+
+  /** The disk alarm alone (management's disk_free_alarm). */
+  get diskAlarmActive(): boolean {
+    return this.diskAlarm;
+  }
+
   get alarmActive(): boolean {
     return this.alarm || this.diskAlarm;
   }

@@ -734,17 +734,59 @@ describe('rates', () => {
   });
 });
 
-describe('unknown body fields', () => {
-  test('are refused with 400 naming them; the names RabbitMQ tools add are accepted', async () => {
-    const typo = await api('PUT', `/api/queues/${V}/typo-q`, { durabel: true });
-    expect(typo.status).toBe(400);
-    expect(typo.json).toEqual({ error: 'bad_request', reason: expect.stringContaining("unknown field 'durabel'") });
-    expect((await api('GET', `/api/queues/${V}/typo-q`)).status).toBe(404);
-    const tooled = await api('PUT', `/api/queues/${V}/tooled-q`, { durable: false, vhost: '/', name: 'tooled-q' });
-    expect(tooled.status).toBe(201);
-    const bind = await api('POST', `/api/bindings/${V}/e/amq.direct/q/tooled-q`, { routing_key: 'k', colour: 'red' });
-    expect(bind.status).toBe(400);
-    expect(bind.json.reason).toContain("'colour'");
-    expect((await api('DELETE', `/api/queues/${V}/tooled-q`)).status).toBe(204);
+describe('request bodies, nodes and connections by name', () => {
+  test('unknown fields are ignored as RabbitMQ ignores them; missing required ones are a key_missing 400', async () => {
+    const typo = await api('PUT', `/api/queues/${V}/typo-q`, { durable: false, durabel: true, name: 'typo-q' });
+    expect(typo.status).toBe(201);
+    const q = (await api('GET', `/api/queues/${V}/typo-q`)).json;
+    expect(q.durable).toBe(false);
+    const bind = await api('POST', `/api/bindings/${V}/e/amq.direct/q/typo-q`, { routing_key: 'k', colour: 'red' });
+    expect(bind.status).toBe(201);
+    const pub = await api('POST', `/api/exchanges/${V}/amq.direct/publish`, { routing_key: 'k', payload: 'x' });
+    expect(pub.status).toBe(400);
+    expect(pub.json).toEqual({
+      error: 'bad_request',
+      reason: '[{key_missing,properties},{key_missing,payload_encoding}]',
+    });
+    const get = await api('POST', `/api/queues/${V}/typo-q/get`, { count: '2', ackmode: 'ack_requeue_true' });
+    expect(get.json).toEqual({ error: 'bad_request', reason: '[{key_missing,encoding}]' });
+    expect((await api('DELETE', `/api/queues/${V}/typo-q`)).status).toBe(204);
+  });
+
+  test('/api/nodes lists the one node with RabbitMQ field types', async () => {
+    const nodes = (await api('GET', '/api/nodes')).json;
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({
+      name: 'qpidd@localhost',
+      type: 'disc',
+      running: true,
+      mem_alarm: false,
+      disk_free_alarm: false,
+      partitions: [],
+    });
+    expect(nodes[0].mem_used).toBeGreaterThan(0);
+    expect(nodes[0].uptime).toBeGreaterThanOrEqual(0);
+    expect((await api('GET', '/api/nodes/qpidd@localhost')).json.name).toBe('qpidd@localhost');
+    expect((await api('GET', '/api/nodes/other@host')).status).toBe(404);
+  });
+
+  test('a connection is shown and closed by name with 320 and the X-Reason', async () => {
+    const conn = await amqp.connect(tb.url);
+    const closed = new Promise<string>((resolve) => conn.on('close', (e?: Error) => resolve(String(e?.message))));
+    conn.on('error', () => undefined);
+    await conn.createChannel();
+    const localPort = (conn.connection as unknown as { stream: { localPort: number } }).stream.localPort;
+    const list = (await api('GET', '/api/connections')).json as Api[];
+    const name = list.find((c) => c.peer_port === localPort)?.name as string;
+    const one = await api('GET', `/api/connections/${encodeURIComponent(name)}`);
+    expect(one.json).toMatchObject({ name, channels: 1 });
+    expect((await api('GET', `/api/connections/${encodeURIComponent(name)}/channels`)).json).toHaveLength(1);
+    const res = await fetch(`${base}/api/connections/${encodeURIComponent(name)}`, {
+      method: 'DELETE',
+      headers: { authorization: GUEST, 'x-reason': 'maintenance' },
+    });
+    expect(res.status).toBe(204);
+    expect(await closed).toContain('CONNECTION_FORCED - maintenance');
+    expect((await api('DELETE', '/api/connections/nobody')).status).toBe(404);
   });
 });

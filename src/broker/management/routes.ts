@@ -34,6 +34,7 @@ import {
   vhostOf,
   withDetails,
 } from './json.js';
+import { nodeJson } from './node-json.js';
 import type { StatsSampler } from './stats.js';
 
 /** The RabbitMQ version whose management API this one follows. */
@@ -60,6 +61,8 @@ export interface RequestContext {
   readonly method: string;
   readonly params: Record<string, string>;
   readonly query: URLSearchParams;
+  /** The `X-Reason` request header (connection close), if sent. */
+  readonly reason?: string;
   /** The parsed request body: `{}` when empty. */
   body(): JsonObject;
 }
@@ -161,25 +164,9 @@ function argumentsField(body: JsonObject, key = 'arguments'): FieldTable {
   return jsonToTable(v);
 }
 
-/**
- * Refuses body fields the endpoint does not know with 400, so a typo
- * (`"durabel": true`) is reported instead of silently ignored. RabbitMQ
- * ignores unknown fields; the names its own tools send (vhost, name, …) are
- * accepted here too, so those clients keep working.
- */
-function onlyFields(body: JsonObject, known: readonly string[]): JsonObject {
-  const unknown = Object.keys(body).filter((k) => !known.includes(k) && !TOLERATED_FIELDS.includes(k));
-  if (unknown.length > 0) {
-    throw badRequest(
-      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}; expected one of ${known.join(', ')}`,
-    );
-  }
-  return body;
-}
-
-/** Fields RabbitMQ's own clients (rabbitmqadmin, the web UI) put in bodies beside the real ones. */
-const TOLERATED_FIELDS = ['vhost', 'name', 'node', 'source', 'destination', 'destination_type'];
-
+// Request bodies: fields an endpoint does not use are ignored, as RabbitMQ ignores them (its own tools
+// send vhost, name, exchange, queue, ... beside the real ones); required ones missing get RabbitMQ's
+// `[{key_missing,routing_key}]` 400.
 function requireKeys(body: JsonObject, keys: string[]): void {
   const missing = keys.filter((k) => body[k] === undefined);
   if (missing.length > 0) throw badRequest(`[${missing.map((k) => `{key_missing,${k}}`).join(',')}]`);
@@ -291,7 +278,7 @@ function getQueue(ctx: RequestContext): Reply {
 }
 
 function putQueue(ctx: RequestContext): Reply {
-  const body = onlyFields(ctx.body(), ['durable', 'auto_delete', 'exclusive', 'arguments']);
+  const body = ctx.body();
   const v = vhostParam(ctx, true);
   const name = ctx.params['name'] as string;
   const durable = boolField(body, 'durable', false);
@@ -327,11 +314,13 @@ function isUtf8(b: Buffer): boolean {
 }
 
 function getMessages(ctx: RequestContext): Reply {
-  const body = onlyFields(ctx.body(), ['count', 'ackmode', 'encoding', 'truncate', 'requeue']);
+  const body = ctx.body();
   const v = vhostParam(ctx);
   const q = queueParam(v, ctx.params['name'] as string);
   requireKeys(body, ['count', 'ackmode', 'encoding']);
-  const count = body['count'];
+  // rabbitmqadmin sends `"count": "1"`; RabbitMQ parses integers from strings too.
+  const rawCount = body['count'];
+  const count = typeof rawCount === 'string' && /^\d+$/.test(rawCount) ? Number(rawCount) : rawCount;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw badRequest('count must be an integer');
   const ackmode = body['ackmode'];
   if (ackmode !== 'ack_requeue_true' && ackmode !== 'ack_requeue_false' && ackmode !== 'reject_requeue_true') {
@@ -340,7 +329,10 @@ function getMessages(ctx: RequestContext): Reply {
   const encoding = body['encoding'];
   if (encoding !== 'auto' && encoding !== 'base64')
     throw badRequest('Unsupported encoding. Please use auto or base64.');
-  const truncate = body['truncate'];
+  const truncate =
+    typeof body['truncate'] === 'string' && /^\d+$/.test(body['truncate'])
+      ? Number(body['truncate'])
+      : body['truncate'];
   if (truncate !== undefined && truncate !== null && (typeof truncate !== 'number' || truncate < 0)) {
     throw badRequest('truncate must be a non-negative integer');
   }
@@ -390,7 +382,7 @@ function getExchange(ctx: RequestContext): Reply {
 }
 
 function putExchange(ctx: RequestContext): Reply {
-  const body = onlyFields(ctx.body(), ['type', 'durable', 'auto_delete', 'internal', 'arguments']);
+  const body = ctx.body();
   const v = vhostParam(ctx, true);
   const name = exchangeName(ctx.params['name'] as string);
   const type = stringField(body, 'type', 'direct');
@@ -411,7 +403,7 @@ function deleteExchange(ctx: RequestContext): Reply {
 }
 
 function publish(ctx: RequestContext): Reply {
-  const body = onlyFields(ctx.body(), ['properties', 'routing_key', 'payload', 'payload_encoding', 'props']);
+  const body = ctx.body();
   const b = ctx.broker;
   const v = vhostParam(ctx);
   requireKeys(body, ['routing_key', 'properties', 'payload', 'payload_encoding']);
@@ -544,7 +536,7 @@ function decodeSafe(s: string): string {
 
 function createBinding(kind: DestKind): Handler {
   return (ctx) => {
-    const body = onlyFields(ctx.body(), ['routing_key', 'arguments']);
+    const body = ctx.body();
     const v = vhostParam(ctx, true);
     const source = exchangeName(ctx.params['source'] as string);
     const dest = ctx.params['dest'] as string;
@@ -581,6 +573,28 @@ function listConnections(ctx: RequestContext): Reply {
   return ok(list.map((c) => connectionJson(c, ctx.sampler.rates(c))));
 }
 
+function connectionParam(ctx: RequestContext) {
+  const name = ctx.params['name'] as string;
+  for (const c of ctx.broker.connections) if (c.name === name) return c;
+  throw notFoundError();
+}
+
+function getConnection(ctx: RequestContext): Reply {
+  const c = connectionParam(ctx);
+  return ok(connectionJson(c, ctx.sampler.rates(c)));
+}
+
+/** DELETE closes it with 320, as RabbitMQ does (`X-Reason` header, else "Closed via management plugin"). */
+function closeConnection(ctx: RequestContext): Reply {
+  connectionParam(ctx).forceClose(ctx.reason ?? 'Closed via management plugin');
+  return noContent;
+}
+
+function connectionChannels(ctx: RequestContext): Reply {
+  const c = connectionParam(ctx);
+  return ok([...c.channels.values()].map((ch) => channelJson(c, ch)));
+}
+
 function listChannels(ctx: RequestContext): Reply {
   const out: Json[] = [];
   for (const c of ctx.broker.connections) for (const ch of c.channels.values()) out.push(channelJson(c, ch));
@@ -606,7 +620,19 @@ const ROUTES: Route[] = [
   },
   { segments: ['vhosts', ':vhost'], methods: { GET: (ctx) => ok(vhostJson(ctx, vhostParam(ctx))) } },
   { segments: ['connections'], methods: { GET: listConnections } },
+  { segments: ['connections', ':name'], methods: { GET: getConnection, DELETE: closeConnection } },
+  { segments: ['connections', ':name', 'channels'], methods: { GET: connectionChannels } },
   { segments: ['channels'], methods: { GET: listChannels } },
+  { segments: ['nodes'], methods: { GET: (ctx) => ok([nodeJson(ctx.broker)]) } },
+  {
+    segments: ['nodes', ':node'],
+    methods: {
+      GET: (ctx) => {
+        if (ctx.params['node'] !== NODE_NAME) throw notFoundError();
+        return ok(nodeJson(ctx.broker));
+      },
+    },
+  },
   { segments: ['consumers'], methods: { GET: listConsumers } },
   { segments: ['consumers', ':vhost'], methods: { GET: listConsumers } },
   { segments: ['queues'], methods: { GET: listQueues } },

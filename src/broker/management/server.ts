@@ -100,6 +100,7 @@ export class ManagementServer {
           method,
           params: match.params,
           query: url.searchParams,
+          reason: typeof req.headers['x-reason'] === 'string' ? req.headers['x-reason'] : undefined,
           body: () => (parsed ??= parseBody(bodyText)),
         };
         reply = match.handler(ctx);
