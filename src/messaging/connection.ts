@@ -98,6 +98,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private error: MessagingError | undefined;
   private ready: Promise<void> | undefined;
   private readonly sessions = new Map<string, Session>();
+  /** Channel closes under way: close() waits for them, since amqplib may write connection.close first. */
+  private readonly closingChannels = new Set<Promise<unknown>>();
   private sessionCounter = 0;
   /** @internal Bumped on every lost connection, so late events from the old one can be told apart. */
   generation = 0;
@@ -169,6 +171,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     for (const s of [...this.sessions.values()]) await s.close().catch(() => undefined);
+    await Promise.all(this.closingChannels);
     this.state = 'closed';
     const model = this.model;
     this.model = undefined;
@@ -231,8 +234,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   async _closeChannel(handle: ChannelHandle | undefined): Promise<void> {
     if (!handle || handle.closed) return;
     handle.closed = true;
-    handle.closing = handle.channel.close().catch(() => undefined);
-    await handle.closing;
+    const closing = handle.channel.close().catch(() => undefined);
+    handle.closing = closing;
+    this.closingChannels.add(closing);
+    await closing;
+    this.closingChannels.delete(closing);
   }
 
   /** @internal Runs broker calls on a throw-away channel so their errors cannot hurt anyone else. */
