@@ -194,7 +194,7 @@ export class Session {
         for (const r of list) if (r.raw.fields.deliveryTag > last.raw.fields.deliveryTag) last = r;
         // A transactional session shares one channel between its receivers: another receiver's
         // prefetched messages may sit below `last`, so only single acks are safe there.
-        if (list.length > 1 && !this.transactional && !this.holdsEarlier(h, last.raw.fields.deliveryTag)) {
+        if (!this.transactional && !this.holdsEarlier(h, last.raw.fields.deliveryTag)) {
           h.channel.ack(last.raw, true);
         } else {
           for (const r of list) if (r.tagEpoch === h.tagEpoch) h.channel.ack(r.raw, false);
