@@ -53,6 +53,17 @@ export interface QueueInfo {
   message_bytes?: number;
   message_stats?: QueueMessageStats;
   consumer_details?: ConsumerInfo[];
+  /** Bundled broker only: messages dropped, by cause. */
+  qpid_discards?: QueueDiscards;
+}
+
+export interface QueueDiscards {
+  ring_overflow: number;
+  limit_overflow: number;
+  ttl_expired: number;
+  subscriber_reject: number;
+  dead_lettered: number;
+  purged: number;
 }
 
 export interface ExchangeInfo {

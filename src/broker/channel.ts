@@ -83,6 +83,8 @@ export class Channel implements ConsumerChannel, TopologyChannel {
   closing = false;
   private readonly deliveries = new UnackedDeliveries();
   private readonly consumers = new Map<string, ChannelConsumer>();
+  /** Management message_stats: plain counters (deliveries are counted by the delivery tags). */
+  readonly stats = { publish: 0, ack: 0 };
   private readonly content = new ContentAssembler();
   /** basic.qos global=false: the prefetch given to consumers created afterwards (per_consumer_qos). */
   private consumerPrefetch = 0;
@@ -307,6 +309,11 @@ export class Channel implements ConsumerChannel, TopologyChannel {
     for (const c of this.consumers.values()) c.queue.dispatch();
   }
 
+  /** basic.deliver and basic.get-ok sent so far: every one took a delivery tag. */
+  get delivered(): number {
+    return this.deliveries.issued;
+  }
+
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = this.deliveries.deliver(queue, entry, c, !c.noAck && !c.browse);
     this.connection.sendDelivery(this.id, c.tag, tag, entry.redelivered, entry.message);
@@ -335,6 +342,7 @@ export class Channel implements ConsumerChannel, TopologyChannel {
 
   private ack(tag: number, multiple: boolean): void {
     const items = this.deliveries.take(tag, multiple);
+    this.stats.ack += items.length;
     if (this.txMode) {
       this.txAcks.push({ kind: 'ack', items });
       return;
@@ -395,6 +403,7 @@ export class Channel implements ConsumerChannel, TopologyChannel {
     const message = new Message(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
     // startPublish checked the exchange; it may have been deleted while the content arrived.
     const x = this.vhost.exchanges.get(c.exchange);
+    this.stats.publish++;
     if (this.txMode) {
       // RabbitMQ routes a tx publish at once and only enqueues at commit.
       const routes = new Set<Queue>();

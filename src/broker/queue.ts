@@ -68,6 +68,22 @@ export interface QueueStats {
   redeliver: number;
 }
 
+/** Messages a queue dropped, by cause (qpid-stat's discards-* rows); plain counters, no per-message cost. */
+export interface QueueDiscards {
+  /** Dropped from the head by `x-overflow: drop-head` (Qpid's ring queue). */
+  ringOverflow: number;
+  /** Refused by `x-overflow: reject-publish` / `reject-publish-dlx`. */
+  limitOverflow: number;
+  /** Expired by message or queue TTL. */
+  ttlExpired: number;
+  /** Rejected or nacked without requeue by a subscriber. */
+  subscriberReject: number;
+  /** Of the above, copies sent on to the dead-letter exchange. */
+  deadLettered: number;
+  /** Removed by queue.purge. */
+  purged: number;
+}
+
 export class Queue {
   readonly ready: MessageList;
   private readonly consumers: Consumer[] = [];
@@ -84,6 +100,14 @@ export class Queue {
   private expiryAt = Number.POSITIVE_INFINITY;
   private unusedTimer: NodeJS.Timeout | undefined;
   readonly stats: QueueStats = { publish: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, ack: 0, redeliver: 0 };
+  readonly discards: QueueDiscards = {
+    ringOverflow: 0,
+    limitOverflow: 0,
+    ttlExpired: 0,
+    subscriberReject: 0,
+    deadLettered: 0,
+    purged: 0,
+  };
 
   constructor(
     readonly host: QueueHost,
@@ -124,8 +148,10 @@ export class Queue {
   enqueue(message: Message, now: number, pending: Promise<void>[] | undefined): boolean {
     const s = this.settings;
     if (s.overflow !== 'drop-head' && this.wouldOverflow(message.bodySize)) {
+      this.discards.limitOverflow++;
       // rabbit_amqqueue_process:maybe_deliver_or_enqueue dead-letters only when the queue has a DLX (with_dlx).
       if (s.overflow === 'reject-publish-dlx' && s.deadLetterExchange !== undefined) {
+        this.discards.deadLettered++;
         this.host.deadLetter(this, message, 'maxlen');
       }
       return false;
@@ -341,8 +367,15 @@ export class Queue {
   /** Removes an entry for good, dead-lettering it when the queue has a dead-letter exchange. */
   private discard(entry: QueueEntry, reason: DeadLetterReason): void {
     this.settle(entry);
+    const d = this.discards;
+    if (reason === 'maxlen') d.ringOverflow++;
+    else if (reason === 'expired') d.ttlExpired++;
+    else d.subscriberReject++;
     // The dead-lettered copy is a new Message (new x-death headers) sharing the body buffer.
-    if (this.settings.deadLetterExchange !== undefined) this.host.deadLetter(this, entry.message, reason);
+    if (this.settings.deadLetterExchange !== undefined) {
+      d.deadLettered++;
+      this.host.deadLetter(this, entry.message, reason);
+    }
   }
 
   private settle(entry: QueueEntry): void {
@@ -451,6 +484,7 @@ export class Queue {
   /** queue.purge: drops the ready messages (not the unacknowledged ones) and returns how many. */
   purge(): number {
     const entries = this.ready.clear();
+    this.discards.purged += entries.length;
     for (const e of entries) this.settle(e);
     this.armExpiry();
     return entries.length;

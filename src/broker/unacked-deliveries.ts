@@ -33,6 +33,11 @@ export class UnackedDeliveries {
     return this.byTag.size;
   }
 
+  /** Delivery tags handed out so far: every basic.deliver and basic.get-ok took one. */
+  get issued(): number {
+    return this.nextTag - 1;
+  }
+
   /** Unacked consumer deliveries: basic.get never counts, and a tx ack frees its credit only at commit. */
   get credit(): number {
     return this.creditUsed;

@@ -12,6 +12,7 @@ import type {
   ConnectionInfo,
   ConsumerInfo,
   ExchangeInfo,
+  QueueDiscards,
   QueueInfo,
   QueueMessageStats,
 } from '../admin/index.js';
@@ -20,8 +21,9 @@ import { ADMIN_OPTIONS, type Admin, AdminError, adminClient, adminError, optiona
 import { commandParser, intOption, parseArgs } from './common/args.js';
 import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
 import { type CliIo, processIo, sleep } from './common/io.js';
+import { jsonKey } from './common/json-keys.js';
 import { runCommand } from './common/run.js';
-import { type Cell, type Column, renderTable, sortRows } from './common/table.js';
+import { type Cell, type Column, Repr, renderTable, sortRows } from './common/table.js';
 
 const NAME = 'qpid-stat';
 
@@ -179,8 +181,13 @@ function finish(
   return { ...t, columns, rows };
 }
 
-function tableJson(t: Table): Record<string, Cell>[] {
-  return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [c.head, r[i] ?? null])));
+/** JSON values are real JSON: structured cells as themselves, empty cells as null. */
+function jsonCell(v: Cell): unknown {
+  return v instanceof Repr ? v.value : (v ?? null);
+}
+
+function tableJson(t: Table): Record<string, unknown>[] {
+  return t.rows.map((r) => Object.fromEntries(t.columns.map((c, i) => [jsonKey(c.head), jsonCell(r[i])])));
 }
 
 function print(io: CliIo, tables: Table[], args: Args, watch: number | undefined, argv: string[], at: number): void {
@@ -188,7 +195,7 @@ function print(io: CliIo, tables: Table[], args: Args, watch: number | undefined
     const body =
       tables.length === 1
         ? tableJson(tables[0] as Table)
-        : Object.fromEntries(tables.map((t) => [t.title.replace(/:$/, ''), tableJson(t)]));
+        : Object.fromEntries(tables.map((t) => [jsonKey(t.title), tableJson(t)]));
     const doc = watch === undefined ? body : { time: new Date(at).toISOString(), data: body };
     io.stdout(`${JSON.stringify(doc, null, watch === undefined ? 2 : undefined)}\n`);
     return;
@@ -231,6 +238,24 @@ function dequeues(s: QueueMessageStats | undefined): number | undefined {
 
 function enqueues(q: QueueInfo): number {
   return q.message_stats?.publish ?? 0;
+}
+
+/**
+ * The discards-* rows from the bundled broker's per-queue counters (qpid_discards), summed over `ds`;
+ * empty cells where the broker keeps none (RabbitMQ), or for what 0-9-1 has no notion of (LVQ).
+ */
+function discardRows(ds: (QueueDiscards | undefined)[]): Cell[][] {
+  const known = ds.filter((d): d is QueueDiscards => d !== undefined);
+  const total = (k: keyof QueueDiscards) => (known.length === 0 ? undefined : sum(known.map((d) => d[k])));
+  return [
+    ['discards-ttl-expired', total('ttl_expired'), undefined],
+    ['discards-limit-overflow', total('limit_overflow'), undefined],
+    ['discards-ring-overflow', total('ring_overflow'), undefined],
+    ['discards-lvq-replace', undefined, undefined],
+    ['discards-subscriber-reject', total('subscriber_reject'), undefined],
+    ['discards-purged', total('purged'), undefined],
+    ['discards-dead-lettered', total('dead_lettered'), undefined],
+  ];
 }
 
 const sum = (xs: (number | undefined)[]) => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
@@ -277,12 +302,7 @@ async function general(admin: Admin): Promise<Table[]> {
       ['acquires', stats.deliver_get ?? 0, u],
       ['releases', stats.redeliver ?? 0, u],
       ['discards-no-route', noRoute, u],
-      ['discards-ttl-expired', u, u],
-      ['discards-limit-overflow', u, u],
-      ['discards-ring-overflow', u, u],
-      ['discards-lvq-replace', u, u],
-      ['discards-subscriber-reject', u, u],
-      ['discards-purged', u, u],
+      ...discardRows(qs.map((q) => q.qpid_discards)),
       ['reroutes', u, u],
       ['abandoned', u, u],
       ['abandoned-via-alt', u, u],
@@ -328,6 +348,8 @@ async function connections(admin: Admin): Promise<Table[]> {
       undefined,
       counted('publish'),
       counted('deliver_get'),
+      c.recv_oct,
+      c.send_oct,
     ];
   });
   return [
@@ -343,10 +365,12 @@ async function connections(admin: Admin): Promise<Table[]> {
         { head: 'idle', format: 'duration' },
         { head: 'msgIn', format: 'kmg' },
         { head: 'msgOut', format: 'kmg' },
+        { head: 'bytesIn', format: 'kmg' },
+        { head: 'bytesOut', format: 'kmg' },
       ],
       rows,
       sortable: true,
-      counters: [7, 8],
+      counters: [7, 8, 9, 10],
     },
   ];
 }
@@ -490,7 +514,7 @@ async function oneQueue(admin: Admin, name: string): Promise<Table[]> {
       title: 'Optional Properties:',
       columns: [{ head: 'Property' }, { head: 'Value' }],
       rows: [
-        ['arguments', pyRepr(args)],
+        ['arguments', new Repr(args, pyRepr(args))],
         ['alt-exchange', typeof alt === 'string' ? alt : u],
       ],
     },
@@ -510,12 +534,7 @@ async function oneQueue(admin: Admin, name: string): Promise<Table[]> {
         ['flow-to-disk-dequeues', u, u],
         ['acquires', s?.deliver_get ?? 0, u],
         ['releases', s?.redeliver ?? 0, u],
-        ['discards-ttl-expired', u, u],
-        ['discards-limit-overflow', u, u],
-        ['discards-ring-overflow', u, u],
-        ['discards-lvq-replace', u, u],
-        ['discards-subscriber-reject', u, u],
-        ['discards-purged', u, u],
+        ...discardRows([q.qpid_discards]),
         ['reroutes', u, u],
       ],
       counters: [1],

@@ -10,7 +10,11 @@ const VERSION = (
 
 describe('qpid-config (no broker needed)', () => {
   it('--help shows the usage forms and the examples from the documents; --version the version', async () => {
-    const help = await run('qpid-config', ['--help']);
+    // Wide enough that no example wraps (the wrapping itself is tested in help-width.test.ts).
+    process.env['COLUMNS'] = '200';
+    const help = await run('qpid-config', ['--help']).finally(() => {
+      delete process.env['COLUMNS'];
+    });
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('add exchange <type> <name>');
     expect(help.stdout).toContain('qpid-config add exchange topic news-service');
@@ -40,7 +44,9 @@ describe('qpid-config (no broker needed)', () => {
     const r = await run('qpid-config', ['--mgmt-url', `http://127.0.0.1:${port}`, 'queues']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`Failed: ConnectError: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)\n`);
+    expect(r.stderr).toBe(
+      `Failed: ConnectError: cannot reach the management API at http://127.0.0.1:${port} (ECONNREFUSED, given with --mgmt-url); set its URL with --mgmt-url URL or the QPID_MGMT_URL environment variable\n`,
+    );
   });
 });
 
@@ -253,14 +259,18 @@ describe.each(targets)('qpid-config against $kind', (factory) => {
       await ch.waitForConfirms();
       const notEmpty = await cfg('del', 'queue', q);
       expect(notEmpty.code).toBe(1);
-      expect(notEmpty.stderr).toBe(`Failed: ManagementError: queue '${q}' in vhost '/' not empty\n`);
+      expect(notEmpty.stderr).toBe(
+        `Failed: ManagementError: queue '${q}' in vhost '/' not empty: use --force-if-not-empty (or --force) to delete it anyway\n`,
+      );
 
       const consumer = await conn.createChannel();
       await consumer.prefetch(1);
       await consumer.consume(q, () => undefined, { noAck: false });
       const used = await cfg('del', 'queue', q, '--force-if-not-empty');
       expect(used.code).toBe(1);
-      expect(used.stderr).toBe(`Failed: ManagementError: queue '${q}' in vhost '/' in use\n`);
+      expect(used.stderr).toBe(
+        `Failed: ManagementError: queue '${q}' in vhost '/' in use: use --force-if-used (or --force) to delete it anyway\n`,
+      );
       expect((await cfg('queues', q)).code).toBe(0);
 
       const forced = await cfg('del', 'queue', q, '--force');
@@ -295,11 +305,12 @@ describe.each(targets)('qpid-config against $kind', (factory) => {
     expect(x.stderr).toBe(`Failed: ManagementError: no exchange '${n('missing-x')}' in vhost '/' (404 Not Found)\n`);
   });
 
-  it('filters that match nothing print nothing and exit 1 (an empty JSON list with --json)', async () => {
+  it('filters that match nothing say so on stderr and exit 1 (an empty JSON list with --json)', async () => {
     const none = n('matches-nothing');
-    expect(await cfg('queues', none)).toEqual({ code: 1, stdout: '', stderr: '' });
-    expect(await cfg('exchanges', none)).toEqual({ code: 1, stdout: '', stderr: '' });
-    expect(await cfg('-r', 'queues', none)).toEqual({ code: 1, stdout: '', stderr: '' });
+    const said = (kind: string) => ({ code: 1, stdout: '', stderr: `No ${kind} match '${none}' in vhost '/'.\n` });
+    expect(await cfg('queues', none)).toEqual(said('queues'));
+    expect(await cfg('exchanges', none)).toEqual(said('exchanges'));
+    expect(await cfg('-r', 'queues', none)).toEqual(said('queues'));
     const json = await cfg('exchanges', none, '--json');
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual([]);

@@ -205,7 +205,7 @@ describe.each(messagingTargets())('spout and drain on $kind', (target) => {
     got.forEach((m, i) => {
       expect(m).toMatchObject({
         subject: 'js',
-        content_type: 'text/plain',
+        contentType: 'text/plain',
         content: 'payload',
         properties: { 'spout-id': `j:${i}`, n: 7 },
       });

@@ -159,11 +159,28 @@ export function queueJson(q: Queue, rates: Rates | undefined, details: boolean):
     state: 'running',
     type: 'classic',
     vhost: q.vhost,
+    qpid_discards: discardsJson(q),
   };
   // RabbitMQ shows message_stats once the queue has seen traffic.
   if (Object.values(counters).some((n) => n > 0)) out['message_stats'] = withDetails(counters, rates);
   if (details) out['consumer_details'] = consumers.map((c) => consumerJson(q, c));
   return out;
+}
+
+/**
+ * Our extension (RabbitMQ keeps no per-queue drop counts): messages the queue dropped, by cause, for
+ * qpid-stat's discards-* rows. Names follow the API's snake_case.
+ */
+function discardsJson(q: Queue): JsonObject {
+  const d = q.discards;
+  return {
+    ring_overflow: d.ringOverflow,
+    limit_overflow: d.limitOverflow,
+    ttl_expired: d.ttlExpired,
+    subscriber_reject: d.subscriberReject,
+    dead_lettered: d.deadLettered,
+    purged: d.purged,
+  };
 }
 
 // ---- exchanges --------------------------------------------------------------
@@ -333,6 +350,10 @@ export function channelJson(conn: Connection, ch: Channel): JsonObject {
     user: conn.user,
     user_who_performed_action: conn.user,
     vhost: vhostOf(conn) ?? null,
+    // As RabbitMQ: once the channel has seen traffic.
+    ...(ch.stats.publish + ch.delivered > 0
+      ? { message_stats: { publish: ch.stats.publish, deliver_get: ch.delivered, ack: ch.stats.ack } }
+      : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Messages as JSON (spout/drain --json): one object per line, with the Qpid field names of the
- * printed form. Bytes become `{"$binary": "<base64>"}`; 64-bit integers beyond 2^53 become strings.
+ * Messages as JSON (spout/drain --json): one object per line, with the messaging API's camelCase field
+ * names (docs/json-output.md). Bytes become `{"$binary": "<base64>"}`; 64-bit integers beyond 2^53 become strings.
  */
 import type { Message } from '../../index.js';
 import { Typed } from '../../index.js';
@@ -10,14 +10,14 @@ export function messageToJson(m: Message): Record<string, unknown> {
   const fields: [string, unknown][] = [
     ['id', m.id],
     ['subject', m.subject],
-    ['user_id', m.userId],
-    ['reply_to', m.replyTo],
-    ['correlation_id', m.correlationId],
+    ['userId', m.userId],
+    ['replyTo', m.replyTo],
+    ['correlationId', m.correlationId],
     ['priority', m.priority],
     ['ttl', m.ttl],
     ['durable', m.durable],
     ['redelivered', m.redelivered],
-    ['content_type', m.contentType],
+    ['contentType', m.contentType],
   ];
   for (const [k, v] of fields) if (v !== undefined && v !== null) out[k] = v;
   out['properties'] = jsonValue(m.properties);

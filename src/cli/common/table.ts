@@ -16,7 +16,15 @@ export interface Column {
 }
 
 /** A raw cell: undefined/null print as an empty cell (Python's None). Durations are in milliseconds. */
-export type Cell = string | number | boolean | null | undefined;
+/** A structured value: shown as `text` (Python's repr, as Qpid prints it) in tables, as itself in JSON. */
+export class Repr {
+  constructor(
+    readonly value: unknown,
+    readonly text: string,
+  ) {}
+}
+
+export type Cell = string | number | boolean | null | undefined | Repr;
 
 /** Python's `'%.Nf' % x` for the few precisions used here, including round-half-even on exact ties. */
 export function pyFixed(x: number, digits: number): string {
@@ -87,6 +95,7 @@ function plain(value: Exclude<Cell, null | undefined>): string {
 }
 
 export function formatCell(value: Cell, format: CellFormat = 'none'): string {
+  if (value instanceof Repr) return value.text;
   if (value === null || value === undefined) return '';
   switch (format) {
     case 'kmg':
