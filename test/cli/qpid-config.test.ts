@@ -278,7 +278,7 @@ describe.each(targets)('qpid-config against $kind', (factory) => {
     } finally {
       await conn.close().catch(() => undefined);
     }
-    expect(await cfg('queues', q)).toEqual({ code: 1, stdout: '', stderr: '' });
+    expect(await cfg('queues', q)).toEqual({ code: 1, stdout: '', stderr: `No queues match '${q}' in vhost '/'.\n` });
   });
 
   it('del queue --force-if-used deletes an empty queue with a consumer', async () => {
