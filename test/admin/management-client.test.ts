@@ -114,7 +114,7 @@ describe('ManagementClient', () => {
     const c = new ManagementClient({ url: `http://127.0.0.1:${port}`, username: 'guest', password: 'guest' });
     const e = await c.overview().catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ConnectError);
-    expect((e as Error).message).toBe(`cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect((e as Error).message).toBe(`cannot reach the management API at http://127.0.0.1:${port} (ECONNREFUSED)`);
   });
 
   test('a custom fetch is used', async () => {
