@@ -11,4 +11,9 @@ export interface ManagementHost extends Pick<BrokerCore, 'options' | 'vhosts' | 
   /** Address and port of the first AMQP listener. */
   readonly host: string;
   readonly port: number;
+  /** Epoch ms the broker started (/api/nodes uptime). */
+  readonly startedAt: number;
+  /** The memory and disk alarms, each on its own (/api/nodes mem_alarm, disk_free_alarm). */
+  readonly memoryAlarm: boolean;
+  readonly diskAlarmActive: boolean;
 }

@@ -5,7 +5,7 @@
  * io_*) are left out rather than invented.
  */
 import { cpus, totalmem } from 'node:os';
-import type { Broker } from '../broker.js';
+import type { ManagementHost } from './host.js';
 import { type JsonObject, NODE_NAME } from './json.js';
 
 const EXCHANGE_TYPES = [
@@ -15,7 +15,7 @@ const EXCHANGE_TYPES = [
   ['topic', 'AMQP topic exchange, as per the AMQP specification'],
 ] as const;
 
-export function nodeJson(b: Broker): JsonObject {
+export function nodeJson(b: ManagementHost): JsonObject {
   const watermark = b.options.memoryHighWatermark;
   return {
     name: NODE_NAME,
