@@ -61,6 +61,7 @@ describe.each(brokers())('drain on the wire (%s)', (_kind, urlOf) => {
     const url = urlOf();
     const q = uniqueName('fast-c');
     await fill(url, q, 300);
+    let gets = 0;
     const tap = await startTap(portOf(url));
     try {
       const r = await run('drain', ['-b', `guest/guest@127.0.0.1:${tap.port}`, '-c', '200', q]);
@@ -74,11 +75,15 @@ describe.each(brokers())('drain on the wire (%s)', (_kind, urlOf) => {
       expect(acks.every((a) => a.multiple === true)).toBe(true);
       // At most the flush at a deadline polls; never one basic.get per message.
       expect(tap.methods('basic.get').length).toBeLessThanOrEqual(2);
+      gets = tap.methods('basic.get').length;
     } finally {
       await tap.close();
     }
-    // Nothing was prefetched beyond the 200 and handed back redelivered.
-    expect(await depth(url, q)).toEqual({ messages: 100, redelivered: 0 });
+    // Nothing was prefetched beyond the 200 and handed back redelivered, except what a deadline flush
+    // (one basic.get, outside the prefetch window) may have taken.
+    const left = await depth(url, q);
+    expect(left.messages).toBe(100);
+    expect(left.redelivered).toBeLessThanOrEqual(gets);
   }, 30_000);
 
   test('until empty (no -c) also subscribes and gets every message', async () => {

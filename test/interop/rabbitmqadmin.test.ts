@@ -161,7 +161,8 @@ describeAdmin('rabbitmqadmin against both brokers', () => {
           (await run(['list', 'channels']))
             .json<Row[]>()
             .filter((c) => c.connection_details?.name === connection?.name),
-        (rows) => rows.length === 1,
+        // RabbitMQ's channel statistics lag: wait until they show the consumer and its prefetch.
+        (rows) => rows.length === 1 && rows[0].consumer_count === 1 && rows[0].prefetch_count === 7,
       );
       r['channels'] = channels.map((c) => ({ user: c.user, number: c.number, prefetch_count: c.prefetch_count }));
       const consumers = await settle(
