@@ -146,7 +146,7 @@ describeAdmin('rabbitmqadmin against both brokers', () => {
       const mine = (rows: Row[]) => rows.filter((row) => row.client_properties?.connection_name === connName);
       const connections = await settle(
         async () => mine((await run(['list', 'connections'])).json<Row[]>()),
-        (rows) => rows.length === 1,
+        (rows) => rows.length === 1 && rows[0].state === 'running',
       );
       const r: Record<string, unknown> = {};
       r['connections'] = connections.map((c) => ({
