@@ -22,16 +22,27 @@ afterEach(() => {
 
 interface Child {
   child: ChildProcess;
+  /** The broker's own pid (not the wrapper's when started under a parent that does not reap). */
+  pid: number;
   url: string;
   exited: Promise<unknown>;
   stderr(): string;
 }
 
-async function startQpidd(dir: string): Promise<Child> {
-  const child = spawn(process.execPath, [BIN, '--port', '0', '--interface', '127.0.0.1', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+/**
+ * Starts the built qpidd. With `unreaped`, it runs under a parent that never
+ * reaps it (`sh` forks it and becomes `sleep`), so once killed it stays a
+ * zombie that still answers kill(pid, 0) — as under a supervisor that has not
+ * reaped it yet when the new broker starts.
+ */
+async function startQpidd(dir: string, unreaped = false): Promise<Child> {
+  const args = [BIN, '--port', '0', '--interface', '127.0.0.1', '--data-dir', dir];
+  const child = unreaped
+    ? spawn('sh', ['-c', '"$0" "$@" & echo "broker-pid $!"; exec sleep 120', process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -48,7 +59,8 @@ async function startQpidd(dir: string): Promise<Child> {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`qpidd did not start; stderr: ${stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { child, url: `amqp://guest:guest@127.0.0.1:${m[1]}`, exited, stderr: () => stderr };
+  const pid = unreaped ? Number(/broker-pid (\d+)/.exec(stdout)?.[1]) : (child.pid as number);
+  return { child, pid, url: `amqp://guest:guest@127.0.0.1:${m[1]}`, exited, stderr: () => stderr };
 }
 
 async function kill9(c: Child): Promise<void> {
@@ -215,6 +227,30 @@ describe('disk store: kill -9', () => {
     expect(got.every((m) => m.redelivered)).toBe(true);
     await kill9(qpidd);
   }, 60_000);
+
+  it('starts again at once after kill -9, in a loop, while the killed broker is still an unreaped zombie', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qpid-crash-'));
+    dirs.push(dir);
+    const rounds = 8;
+    let qpidd = await startQpidd(dir, true);
+    for (let round = 0; round < rounds; round++) {
+      const conn = await connect(qpidd.url);
+      const ch = await conn.createConfirmChannel();
+      await ch.assertQueue('k', { durable: true });
+      ch.sendToQueue('k', Buffer.from(`r${round}`), { persistent: true });
+      await ch.waitForConfirms();
+      // No delay: the next broker is spawned in the same tick as the kill.
+      process.kill(qpidd.pid, 'SIGKILL');
+      const next = startQpidd(dir, round < rounds - 1);
+      qpidd = await next;
+      expect(qpidd.stderr()).not.toMatch(/in use/);
+      const check = await connect(qpidd.url);
+      const { messageCount } = await (await check.createChannel()).checkQueue('k');
+      expect(messageCount).toBe(round + 1);
+      await check.close();
+    }
+    await kill9(qpidd);
+  }, 120_000);
 
   it('refuses a second qpidd on the same data directory with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qpid-crash-'));
