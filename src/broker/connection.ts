@@ -11,6 +11,7 @@ import {
   decodeMethod,
   encodeMethodFrame,
   type FieldTable,
+  FRAME_MIN_SIZE,
   FrameReader,
   FrameType,
   HEARTBEAT_FRAME,
@@ -97,8 +98,9 @@ export class Connection implements ChannelHost {
     this.frameMax = o.frameMax;
     this.channelMax = o.channelMax;
     this.heartbeat = o.heartbeat;
-    // Until tune-ok the server's own frame_max bounds what the client may send.
-    this.reader = new FrameReader(o.frameMax);
+    // Until tune-ok no frame may exceed the protocol's minimum frame size (AMQP 0-9-1 §4.2.3:
+    // "the minimum frame size is 4096 octets" holds before tuning; RabbitMQ's initial_frame_max).
+    this.reader = new FrameReader(FRAME_MIN_SIZE);
     this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`;
     socket.setNoDelay(o.tcpNoDelay !== false);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -222,10 +224,15 @@ export class Connection implements ChannelHost {
     if (ch === undefined) {
       if (m.name !== 'channel.open') throw channelError(`expected 'channel.open'`).at(m.classId, m.methodId);
       // RabbitMQ limits the number of open channels to channel_max, not the channel number.
-      if (this.channels.size >= this.channelMax) {
+      if (this.channelMax !== 0 && this.channels.size >= this.channelMax) {
         throw notAllowed(
           `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`,
         );
+      }
+      // connection.tune channel-max: "usable channel numbers are in the range 1..channel-max".
+      // RabbitMQ 3.10 accepts any number (it counts channels only, above); we refuse as the spec says.
+      if (this.channelMax !== 0 && id > this.channelMax) {
+        throw channelError(`channel number ${id} is above the negotiated channel_max (${this.channelMax})`).at(20, 10);
       }
       const c = new Channel(this, id);
       this.channels.set(id, c);

@@ -4,7 +4,7 @@
  * RabbitMQ's rabbit_command_assembler sends, and a body size above the
  * limit before any body byte is read.
  */
-import { type BasicProperties, decodeContentHeader } from '../protocol/index.js';
+import { type BasicProperties, decodeContentHeader, decodeContentHeaderPrefix } from '../protocol/index.js';
 import { preconditionFailed, unexpectedFrame } from './errors.js';
 import { unpooledCopy } from './message.js';
 
@@ -59,17 +59,23 @@ export class ContentAssembler {
   /** Takes a content header frame; returns the message when it has no body. */
   header(payload: Buffer, maxMessageSize: number): AssembledContent | undefined {
     const p = this.pending;
-    if (p === undefined || p.header !== undefined) {
-      throw unexpectedFrame(
-        p === undefined
-          ? 'expected method frame, got non method frame instead'
-          : 'expected content body, got non content body frame instead',
+    if (p === undefined) throw unexpectedFrame('expected method frame, got non method frame instead');
+    // From here on RabbitMQ's assembler state names the pending basic.publish (60/40) in its errors.
+    if (p.header !== undefined)
+      throw unexpectedFrame('expected content body, got non content body frame instead').at(60, 40);
+    const prefix = decodeContentHeaderPrefix(payload);
+    // AMQP 0-9-1 §4.2.6.1: weight "MUST be zero". rabbit_command_assembler:process only matches
+    // weight-0 headers, so any other weight is "non content header", whatever its class.
+    if (prefix.weight !== 0) {
+      throw unexpectedFrame('expected content header for class 60, got non content header frame instead').at(60, 40);
+    }
+    if (prefix.classId !== 60) {
+      throw unexpectedFrame(`expected content header for class 60, got one for class ${prefix.classId} instead`).at(
+        60,
+        40,
       );
     }
     const h = decodeContentHeader(payload);
-    if (h.classId !== 60) {
-      throw unexpectedFrame(`expected content header for class 60, got one for class ${h.classId} instead`);
-    }
     if (h.bodySize > maxMessageSize) {
       // Refused before any body byte is read (RabbitMQ 3.10 answers the same 406 after reading it all).
       this.pending = undefined;
@@ -82,12 +88,9 @@ export class ContentAssembler {
   /** Takes a body frame; returns the message once the declared size has arrived. */
   body(payload: Buffer): AssembledContent | undefined {
     const p = this.pending;
-    if (p === undefined || p.header === undefined) {
-      throw unexpectedFrame(
-        p === undefined
-          ? 'expected method frame, got non method frame instead'
-          : 'expected content header for class 60, got non content header frame instead',
-      );
+    if (p === undefined) throw unexpectedFrame('expected method frame, got non method frame instead');
+    if (p.header === undefined) {
+      throw unexpectedFrame('expected content header for class 60, got non content header frame instead').at(60, 40);
     }
     if (p.received + payload.length > p.header.bodySize) {
       // RabbitMQ only notices at the next frame, with this same 505; we refuse at once.

@@ -200,11 +200,12 @@ function collect(): void {
     return observe(c);
   });
 
-  parityTest('channel_max limits how many channels are open, not their numbers', async (url) => {
+  // (Channel numbers above channel_max: bad-input-table.test.ts, where the bundled broker differs.)
+  parityTest('channel_max limits how many channels are open', async (url) => {
     const c = await RawAmqp.open(portOf(url), { channelMax: 2 });
-    await c.openChannel(11);
-    await c.openChannel(12);
-    c.write(encodeMethodFrame(13, 'channel.open', {}));
+    await c.openChannel(1);
+    await c.openChannel(2);
+    c.write(encodeMethodFrame(3, 'channel.open', {}));
     return observe(c);
   });
 
