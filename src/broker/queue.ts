@@ -191,6 +191,17 @@ export class Queue {
     this.armExpiry();
   }
 
+  /**
+   * Recovery is done: applies the limits to what came back, as a RabbitMQ
+   * queue process does when it starts (init_max_length/init_max_bytes run
+   * maybe_drop_head; drop_expired_msgs follows), then delivers. Messages held
+   * unacknowledged at a crash come back ready, so a queue can be over its limit.
+   */
+  recovered(): void {
+    if (this.settings.overflow === 'drop-head') this.dropHeadWhileOver();
+    this.dispatch();
+  }
+
   private makeEntry(message: Message, now: number): QueueEntry {
     let expiresAt = Number.POSITIVE_INFINITY;
     const qttl = this.settings.messageTtl;

@@ -252,6 +252,38 @@ describe('disk store: kill -9', () => {
     await kill9(qpidd);
   }, 120_000);
 
+  it('re-applies max-length to what recovery brings back (drop-head, dead-lettered "maxlen"), as RabbitMQ', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qpid-crash-'));
+    dirs.push(dir);
+    let qpidd = await startQpidd(dir);
+    const conn = await connect(qpidd.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('over-dlq', { durable: true });
+    await ch.assertQueue('capped', {
+      durable: true,
+      arguments: { 'x-max-length': 3, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'over-dlq' },
+    });
+    for (const b of ['m0', 'm1', 'm2']) ch.sendToQueue('capped', Buffer.from(b), { persistent: true });
+    await ch.waitForConfirms();
+    // A consumer holds m0..m2 unacknowledged, so three more fit under the limit (it counts ready ones).
+    const held = await conn.createChannel();
+    let got = 0;
+    await new Promise<void>((resolve) => {
+      held.consume('capped', () => {
+        if (++got === 3) resolve();
+      });
+    });
+    for (const b of ['m3', 'm4', 'm5']) ch.sendToQueue('capped', Buffer.from(b), { persistent: true });
+    await ch.waitForConfirms();
+    await kill9(qpidd);
+    qpidd = await startQpidd(dir);
+    // Six come back (the held three redelivered): three over the limit, and the head goes
+    // (rabbit_amqqueue_process:init_max_length runs maybe_drop_head when a queue starts).
+    expect((await takeAll(qpidd.url, 'capped')).map((m) => m.body)).toEqual(['m3', 'm4', 'm5']);
+    expect((await takeAll(qpidd.url, 'over-dlq')).map((m) => m.body)).toEqual(['m0', 'm1', 'm2']);
+    await kill9(qpidd);
+  }, 30_000);
+
   it('refuses a second qpidd on the same data directory with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qpid-crash-'));
     dirs.push(dir);

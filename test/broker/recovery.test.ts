@@ -10,6 +10,7 @@ import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
 import type { LogLevel } from '../../src/broker/options.js';
+import type { DiskStore } from '../../src/broker/store/disk-store.js';
 
 const dirs: string[] = [];
 const brokers: Broker[] = [];
@@ -412,6 +413,49 @@ describe('disk store: persistent messages', () => {
     await stop(s);
     s = await start(dir);
     expect(s.broker.vhosts.get('/')?.queues.get('big')?.messageCount).toBe(1);
+  });
+});
+
+describe('disk store: acknowledgements and queue limits across a restart', () => {
+  it('fsyncs acknowledgement records in the same group commit as the messages', async () => {
+    const s = await start(tempDir());
+    const store = s.broker.store as DiskStore;
+    const conn = await connect(s.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('acked', { durable: true });
+    await publishConfirmed(ch, '', 'acked', ['a', 'b']);
+    const before = store.sideSyncs;
+    expect(await drain(ch, 'acked')).toHaveLength(2);
+    // The acks' batch is done once a later confirmed publish is (batches complete in order).
+    await publishConfirmed(ch, '', 'marker', ['m']);
+    expect(store.sideSyncs).toBeGreaterThan(before);
+    await conn.close();
+  });
+
+  it('expires recovered messages whose TTL ran out while the broker was down, dead-lettering them', async () => {
+    const dir = tempDir();
+    let s = await start(dir);
+    let conn = await connect(s.url);
+    const ch = await conn.createConfirmChannel();
+    await ch.assertQueue('dlq', { durable: true });
+    await ch.assertQueue('ttl', {
+      durable: true,
+      arguments: { 'x-message-ttl': 2000, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'dlq' },
+    });
+    await publishConfirmed(ch, '', 'ttl', ['t0', 't1']);
+    await ch.assertQueue('short', { durable: true });
+    await publishConfirmed(ch, '', 'short', ['gone'], { persistent: true, expiration: '300' });
+    await publishConfirmed(ch, '', 'short', ['kept'], { persistent: true });
+    await conn.close();
+    await stop(s);
+    await new Promise((r) => setTimeout(r, 2100));
+    s = await start(dir);
+    conn = await connect(s.url);
+    const c2 = await conn.createChannel();
+    expect((await c2.checkQueue('ttl')).messageCount).toBe(0);
+    expect((await drain(c2, 'dlq')).map((m) => m.body)).toEqual(['t0', 't1']);
+    expect((await drain(c2, 'short')).map((m) => m.body)).toEqual(['kept']);
+    await conn.close();
   });
 });
 

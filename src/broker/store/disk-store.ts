@@ -134,6 +134,11 @@ export class DiskStore implements MessageStore, BodyPager {
     return new DiskStore(dir, lock, options.segmentSize ?? 8 * 1024 * 1024, options.bodyBudget ?? DEFAULT_BODY_BUDGET);
   }
 
+  /** fdatasyncs of side files (acks, delivered marks, refs) so far: they share the messages' group commit. */
+  get sideSyncs(): number {
+    return this.log?.sideSyncs ?? 0;
+  }
+
   /** Bytes of stored message bodies held in RAM (at most `bodyBudget` once each batch is written). */
   get bodyBytesInMemory(): number {
     return this.residentBytes;
@@ -183,8 +188,8 @@ export class DiskStore implements MessageStore, BodyPager {
       const log = new SegmentLog(this.messagesDir, this.segmentSize, r.lastId + 1);
       for (const s of r.segments) log.adopt(s.id, s.msgSize, s.ackSize, s.live);
       this.log = log;
-      // Queues re-run their dispatch and expiry now that their messages are back.
-      for (const q of queues.values()) q.dispatch();
+      // Queues apply max-length and TTL and dispatch now that their messages are back.
+      for (const q of queues.values()) q.recovered();
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const report: RecoveryReport = {
         exchanges: defs.exchanges.length,
@@ -487,15 +492,14 @@ export class DiskStore implements MessageStore, BodyPager {
         segment.live += pm.queues.length;
         this.stats.messagesWritten++;
         for (const qid of pm.delivered) {
-          if (pm.queues.includes(qid))
-            log.appendSide(segment, encodeRefRecord(RecordType.delivered, qid, offset), false);
+          if (pm.queues.includes(qid)) log.appendSide(segment, encodeRefRecord(RecordType.delivered, qid, offset));
         }
       }
       for (const op of ops) {
         const s = op.segment;
         // A segment about to be deleted needs no more side records.
         if (op.cancelled || s.deleted || (s.live <= 0 && s !== log.current)) continue;
-        log.appendSide(op.segment, encodeRefRecord(op.type, op.queueId, op.offset), op.type === RecordType.ref);
+        log.appendSide(op.segment, encodeRefRecord(op.type, op.queueId, op.offset));
       }
       if (defs !== undefined) await writeDefinitions(this.dir, defs);
       await log.writePending();
