@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { PRODUCT, VERSION } from '../version.js';
+import { sessionArguments } from './arguments.js';
 import {
   AuthenticationFailure,
   ConnectError,
@@ -155,8 +156,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return caps?.['qpid.browse'] === true;
   }
 
-  /** Returns the session of that name, or creates it (`<connection-id>:<name>`). */
-  async session(name?: string, options: SessionOptions = {}): Promise<Session> {
+  /**
+   * Returns the session of that name, or creates it (`<connection-id>:<name>`).
+   * Qpid's forms: `session()`, `session(name)`, `session({ transactional })`,
+   * `session(name, { transactional })`; other argument types are a TypeError.
+   */
+  session(options?: SessionOptions): Promise<Session>;
+  session(name?: string, options?: SessionOptions): Promise<Session>;
+  async session(nameOrOptions?: string | SessionOptions, moreOptions?: SessionOptions): Promise<Session> {
+    const { name, options } = sessionArguments(nameOrOptions, moreOptions);
     this.checkUsable();
     const full = `${this.id}:${name ?? this.sessionCounter++}`;
     const existing = this.sessions.get(full);

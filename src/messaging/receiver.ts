@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, ConsumeMessage, Message as RawMessage } from 'amqplib';
 import type { Address, AddressMap } from './address/index.js';
+import { checkCapacity, describeValue } from './arguments.js';
 import { snapshotQueue } from './browse.js';
 import type { ChannelHandle } from './connection.js';
 import { Empty, LinkClosed, type MessagingError, ReceiverError } from './errors.js';
@@ -71,6 +72,9 @@ export class Receiver implements Link, AsyncIterable<Message> {
   private snapshotDone = false;
   private unsettledCount = 0;
   private recoveries = 0;
+  /** The `capacity =` changes in flight, chained; never rejects (failures go to capacityError). */
+  private capacityJob: Promise<void> = Promise.resolve();
+  private capacityError: unknown;
 
   /** @internal Use `session.receiver()`. */
   constructor(
@@ -81,6 +85,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
   ) {
     this.address = address;
     this.source = text;
+    if (options.capacity !== undefined) checkCapacity(options.capacity, 'receiver option capacity');
     this.cap = options.capacity ?? 0;
     this.auto = options.capacity === undefined;
     const reliability = address.options.link?.reliability;
@@ -92,6 +97,24 @@ export class Receiver implements Link, AsyncIterable<Message> {
     return this.cap;
   }
 
+  /**
+   * Qpid's `receiver.capacity = n`: takes effect at once for what fetch()
+   * does, and the broker side (basic.qos, re-subscribe) follows
+   * asynchronously; an error doing that is thrown by the next fetch()/get().
+   */
+  set capacity(n: number) {
+    checkCapacity(n, 'receiver.capacity');
+    this.check();
+    this.cap = n;
+    const job = this.capacityJob.then(() => this.applyCapacity());
+    this.capacityJob = job.then(
+      () => undefined,
+      (e: unknown) => {
+        this.capacityError ??= e;
+      },
+    );
+  }
+
   /** The queue messages are taken from (the private subscription queue for a topic). */
   get queueName(): string | undefined {
     return this.queue;
@@ -99,17 +122,31 @@ export class Receiver implements Link, AsyncIterable<Message> {
 
   /** Changes the prefetch window: re-issues basic.qos and re-subscribes (buffered messages stay). */
   async setCapacity(n: number): Promise<void> {
+    checkCapacity(n, 'setCapacity(n)');
     this.check();
     this.auto = false;
     this.cap = n;
+    const job = this.capacityJob.then(() => this.applyCapacity());
+    this.capacityJob = job.catch(() => undefined);
+    await job;
+  }
+
+  /** Brings the subscription in line with `cap` (changes run one after another). */
+  private async applyCapacity(): Promise<void> {
+    this.check();
+    const n = this.cap;
     const h = this.handle;
     if (this.browse || !h || h.closed) return;
-    if (this.consumerTag) {
-      const tag = this.consumerTag;
-      this.consumerTag = undefined;
-      await h.channel.cancel(tag);
+    try {
+      if (this.consumerTag) {
+        const tag = this.consumerTag;
+        this.consumerTag = undefined;
+        await h.channel.cancel(tag);
+      }
+      if (n > 0) await this.consume(h);
+    } catch (err) {
+      throw toMessagingError(err, 'link', ReceiverError);
     }
-    if (n > 0) await this.consume(h);
   }
 
   /** Prefetched messages not yet fetched. */
@@ -131,8 +168,12 @@ export class Receiver implements Link, AsyncIterable<Message> {
 
   /** Like fetch(), but resolves undefined instead of throwing Empty. */
   async get(timeout?: number): Promise<Message | undefined> {
+    if (timeout !== undefined && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
+      throw new TypeError(`fetch(timeout): timeout must be a number of seconds, got ${describeValue(timeout)}`);
+    }
     const deadline = deadlineOf(timeout);
     let poll = POLL_MIN_MS;
+    await this.capacitySettled();
     for (;;) {
       this.check();
       const b = this.buffer.shift();
@@ -311,6 +352,16 @@ export class Receiver implements Link, AsyncIterable<Message> {
   }
 
   // ---------------------------------------------------------------- internal
+
+  /** Waits for a `capacity =` change in flight; throws (once) what it failed with. */
+  private async capacitySettled(): Promise<void> {
+    await this.capacityJob;
+    const e = this.capacityError;
+    if (e !== undefined) {
+      this.capacityError = undefined;
+      throw e;
+    }
+  }
 
   private check(): void {
     if (this.error) throw this.error;

@@ -7,6 +7,7 @@
  */
 import type { Channel, ConfirmChannel, Options, Message as RawMessage } from 'amqplib';
 import type { Address, Reliability } from './address/index.js';
+import { checkCapacity } from './arguments.js';
 import type { ChannelHandle } from './connection.js';
 import type { MessageContent } from './content-codec.js';
 import {
@@ -82,6 +83,7 @@ export class Sender implements Link {
   ) {
     this.address = address;
     this.target = text;
+    if (options.capacity !== undefined) checkCapacity(options.capacity, 'sender option capacity');
     this.cap = options.capacity ?? DEFAULT_SENDER_CAPACITY;
     this.durable = options.durable ?? false;
     const reliability: Reliability | undefined = address.options.link?.reliability;
@@ -93,6 +95,7 @@ export class Sender implements Link {
   }
 
   set capacity(n: number) {
+    checkCapacity(n, 'sender.capacity');
     this.cap = n;
     this.room.notify();
   }
