@@ -8,6 +8,9 @@
 //   BENCH_TIME_LIMIT_MS=60000     wall-time bound of each scenario run (plus 15 s to drain)
 //   BENCH_BUNDLED_URL / BENCH_BUNDLED_PID   use a running broker instead of spawning bin/qpidd.js
 //   BENCH_QPIDD=path         spawn this script instead of bin/qpidd.js
+//   --plot                   also run the scaling benchmark (bench/scaling.mjs) and write
+//                            bench/results/scaling.svg (msg/s and p99 against the work)
+//   BENCH_SCALING_COUNT=20000 / BENCH_SCALING_TIME_MS=20000   messages and time bound per point
 //   RABBITMQ_URL / RABBITMQ_PID   use a running RabbitMQ; otherwise the private node of
 //                                 scripts/rabbitmq-node.sh: reused if running, else started
 //                                 for the run and stopped at the end
@@ -16,10 +19,12 @@
 // broker process's utime+stime (/proc/PID/stat) over the measured span divided
 // by deliveries (connections for `connections`); /proc resolution is 1/CLK_TCK s.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuResolutionMicros, startBundled, startRabbitmq } from './brokers.mjs';
+import { plotScaling } from './plot.mjs';
+import { runScaling } from './scaling.mjs';
 import { connections, endToEnd, fanout, latency, topic, topicTopology } from './scenarios.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,6 +34,7 @@ const timeMs = Number(process.env.BENCH_TIME_LIMIT_MS || 60_000);
 const graceMs = 15_000;
 const only = process.env.BENCH_ONLY;
 const wanted = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
+const plot = process.argv.includes('--plot');
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 const n = (base, min = 100) => Math.max(min, Math.round(base * scale));
 
@@ -114,7 +120,15 @@ async function main() {
       }
       results.push(row);
     }
-    report(results);
+    const scaling = plot ? await runScaling(brokers, log, scale) : undefined;
+    report(results, scaling);
+    if (scaling) {
+      const file = join(repoRoot, 'bench', 'results', 'scaling.svg');
+      mkdirSync(dirname(file), { recursive: true });
+      const load = `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs at the end; ${new Date().toISOString()}`;
+      await plotScaling(scaling, file, load);
+      log(`scaling plot written to ${file}`);
+    }
   } finally {
     for (const b of brokers.reverse()) await b.stop().catch((err) => log(`stopping ${b.kind}: ${err.message}`));
   }
@@ -158,7 +172,7 @@ function fmt(v, digits) {
 
 const ratio = (a, b) => (a !== undefined && b !== undefined && b > 0 && !Number.isNaN(a) ? a / b : undefined);
 
-function report(results) {
+function report(results, scaling) {
   const rows = [];
   for (const r of results) {
     const b = r.bundled ?? {};
@@ -209,19 +223,46 @@ function report(results) {
     `* = time limit hit (rate over what completed). CPU resolution ${fmt(cpuResolutionMicros)} µs per reading.`,
   );
 
+  if (scaling) printScaling(scaling);
   const out = {
     date: new Date().toISOString(),
+    loadAverage: loadavg(),
     node: process.version,
     host: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memBytes: totalmem() },
     scale,
     timeLimitMs: timeMs,
     brokers: Object.fromEntries(brokers.map((b) => [b.kind, { url: b.url.replace(/\/\/[^@]*@/, '//'), pid: b.pid }])),
     scenarios: results,
+    scaling,
   };
   const file = join(repoRoot, 'bench', 'results', 'latest.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   log(`results written to ${file}`);
+}
+
+function printScaling(rows) {
+  console.log('scaling (16 B, noAck consumers, closed loop of 2000 in flight)');
+  console.log('axis    |      x | bundled msg/s | RabbitMQ msg/s | ratio | bundled p99 ms | RabbitMQ p99 ms');
+  console.log('--------|--------|---------------|----------------|-------|----------------|----------------');
+  const keys = [...new Set(rows.map((r) => `${r.axis}:${r.x}`))];
+  for (const k of keys) {
+    const [axis, x] = k.split(':');
+    const b = rows.find((r) => `${r.axis}:${r.x}` === k && r.broker === 'bundled') ?? {};
+    const q = rows.find((r) => `${r.axis}:${r.x}` === k && r.broker === 'rabbitmq') ?? {};
+    console.log(
+      [
+        axis.padEnd(7),
+        x.padStart(6),
+        (b.error ? 'ERROR' : fmt(b.msgPerS)).padStart(13),
+        (q.error ? 'ERROR' : fmt(q.msgPerS)).padStart(14),
+        fmt(ratio(b.msgPerS, q.msgPerS), 2).padStart(5),
+        fmt(b.p99Ms).padStart(14),
+        fmt(q.p99Ms).padStart(15),
+      ].join(' | '),
+    );
+  }
+  console.log();
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
