@@ -61,7 +61,10 @@ export async function startBundled(repoRoot, log) {
   }
   const bin = process.env.BENCH_QPIDD || join(repoRoot, 'bin', 'qpidd.js');
   if (!existsSync(bin)) throw new Error(`${bin} not found (set BENCH_BUNDLED_URL to benchmark another broker)`);
-  const child = spawn(process.execPath, [bin, '--port', '0', '--no-data-dir'], {
+  // BENCH_QPIDD_ARGS: a JSON array of extra qpidd options (e.g. ["--data-dir", DIR], which replaces --no-data-dir).
+  const extra = process.env.BENCH_QPIDD_ARGS ? JSON.parse(process.env.BENCH_QPIDD_ARGS) : [];
+  const storage = extra.includes('--data-dir') ? [] : ['--no-data-dir'];
+  const child = spawn(process.execPath, [bin, '--port', '0', ...storage, ...extra], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
