@@ -60,7 +60,9 @@ export class RawAmqp {
     });
     socket.on('error', () => {});
     socket.on('data', (chunk: Buffer) => {
-      this.raw = Buffer.concat([this.raw, chunk]);
+      // Only the first octets can be a protocol-header reply: keep appending until there are 8, no
+      // further (concatenating every chunk of a 50 MB stream is quadratic).
+      if (this.raw.length < 8) this.raw = Buffer.concat([this.raw, chunk]);
       // A protocol-header reply is 8 bytes starting with "AMQP": keep it in `raw`, not frames.
       if (this.raw.subarray(0, 4).toString('latin1') === 'AMQP') return this.wake();
       this.reader.push(chunk);
