@@ -28,7 +28,7 @@ export function checkCapacity(n: unknown, what: string): asserts n is number {
 }
 
 /** Checks session options: an object whose `transactional`, if given, is a boolean. */
-export function checkCheckedSessionOptions(o: unknown): CheckedSessionOptions {
+export function checkSessionOptions(o: unknown): CheckedSessionOptions {
   if (o === undefined) return {};
   if (o === null || typeof o !== 'object' || Array.isArray(o)) {
     throw new TypeError(`connection.session(): options must be an object, got ${describeValue(o)}`);
@@ -49,10 +49,11 @@ export function sessionArguments(a: unknown, b: unknown): { name: string | undef
     if (b !== undefined) {
       throw new TypeError('connection.session(options): a second argument is only taken after a name');
     }
-    return { name: undefined, options: checkCheckedSessionOptions(a) };
+    return { name: undefined, options: checkSessionOptions(a) };
   }
-  if (a !== undefined && typeof a !== 'string') {
+  // null is "no name", as Qpid's session(name=None).
+  if (a !== undefined && a !== null && typeof a !== 'string') {
     throw new TypeError(`connection.session(): name must be a string, got ${describeValue(a)}`);
   }
-  return { name: a, options: checkCheckedSessionOptions(b) };
+  return { name: a ?? undefined, options: checkSessionOptions(b) };
 }

@@ -72,6 +72,8 @@ describe.each(messagingTargets())('Qpid argument forms on $kind', (target) => {
     const b = await c.session('named', { transactional: true });
     expect(b.transactional).toBe(true);
     expect(b.name).toMatch(/:named$/);
+    const unnamed = await c.session(null as unknown as undefined, { transactional: true });
+    expect(unnamed.transactional).toBe(true);
     const plain = await c.session('plain');
     expect(plain.transactional).toBe(false);
     expect(await c.session('named')).toBe(b);
