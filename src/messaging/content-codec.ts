@@ -36,7 +36,10 @@ export function inferContentType(content: unknown): string | undefined {
 export function encodeContent(content: unknown, contentType: string | undefined): Buffer {
   const type = baseType(contentType);
   try {
-    if (type === CONTENT_TYPE_JSON) return Buffer.from(JSON.stringify(content ?? null), 'utf8');
+    // Bytes are taken as already-encoded JSON text (a peer's exact serialization, e.g. oslo.messaging's).
+    if (type === CONTENT_TYPE_JSON && !(content instanceof Uint8Array)) {
+      return Buffer.from(JSON.stringify(content ?? null), 'utf8');
+    }
     if (content === null || content === undefined) return Buffer.alloc(0);
     if (Buffer.isBuffer(content)) return content;
     if (content instanceof Uint8Array) return Buffer.from(content.buffer, content.byteOffset, content.byteLength);

@@ -31,6 +31,11 @@ export interface SenderOptions {
   capacity?: number;
   /** Default for `message.durable` when a message leaves it unset. */
   durable?: boolean;
+  /**
+   * Also write the subject as the `qpid.subject` header (default true, as Qpid does). Turn it off to
+   * publish exactly what a non-Qpid peer sends: the subject then only chooses the routing key.
+   */
+  subjectHeader?: boolean;
 }
 
 export interface SendOptions {
@@ -60,6 +65,7 @@ export class Sender implements Link {
   readonly address: Address;
   /** Default for `message.durable`. */
   durable: boolean;
+  private readonly subjectHeader: boolean;
   private cap: number;
   private readonly reliable: boolean;
   private node: ResolvedNode | undefined;
@@ -86,6 +92,7 @@ export class Sender implements Link {
     if (options.capacity !== undefined) checkCapacity(options.capacity, 'sender option capacity');
     this.cap = options.capacity ?? DEFAULT_SENDER_CAPACITY;
     this.durable = options.durable ?? false;
+    this.subjectHeader = options.subjectHeader ?? true;
     const reliability: Reliability | undefined = address.options.link?.reliability;
     this.reliable = !session.transactional && reliability !== 'unreliable' && reliability !== 'at-most-once';
   }
@@ -153,7 +160,7 @@ export class Sender implements Link {
   ): Pending {
     const m = message instanceof Message ? message : new Message({ content: message as MessageContent });
     const { exchange, routingKey, subject } = this.route(m);
-    const out = toPublish(m, subject, this.durable);
+    const out = toPublish(m, this.subjectHeader ? subject : undefined, this.durable);
     out.options.mandatory = this.isQueueTarget() && this.reliable;
     return {
       exchange,

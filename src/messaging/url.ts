@@ -7,6 +7,8 @@
  * - [cpp] `amqp:tcp:host:port,tcp:host2:port2`, `ssl:host:5671`
  * - comma-separated failover lists, oslo.messaging style: `amqp://u:p@h1:5672,h2:5673/vhost`
  *   (entries without credentials inherit the first entry's; the vhost applies to all).
+ * - oslo.messaging transport URLs: `rabbit://u:p@h1:5672,u:p@h2:5672/vhost` (and its alias `kombu://`)
+ *   mean the same as `amqp://` (docs/rpc.md; oslo_messaging/transport.py TransportURL).
  */
 import { ConnectionError } from './errors.js';
 
@@ -27,9 +29,12 @@ export function parseUrl(text: string): BrokerUrl[] {
   let rest = text.trim();
   if (rest === '') throw new ConnectionError('empty broker URL');
   let protocol: 'amqp' | 'amqps' = 'amqp';
-  const scheme = /^(amqps?)(:\/\/|:)/i.exec(rest);
+  // `rabbit:5672` is a host named rabbit: oslo's schemes count only with `//`.
+  const scheme = /^(amqps?)(:\/\/|:)/i.exec(rest) ?? /^(rabbit|kombu)(:\/\/)/i.exec(rest);
   if (scheme) {
-    protocol = (scheme[1] as string).toLowerCase() as 'amqp' | 'amqps';
+    const name = (scheme[1] as string).toLowerCase();
+    // oslo's driver names are plain AMQP 0-9-1; TLS there is a driver option, not a scheme.
+    protocol = name === 'amqps' ? 'amqps' : 'amqp';
     rest = rest.slice(scheme[0].length);
   }
   const query = rest.indexOf('?');

@@ -43,6 +43,8 @@ describe('content codec', () => {
   test('text, JSON and bytes', () => {
     expect(decodeContent(encodeContent('héllo', 'text/plain'), 'text/plain; charset=utf8')).toBe('héllo');
     expect(decodeContent(encodeContent({ a: [1] }, 'application/json'), 'application/json')).toEqual({ a: [1] });
+    // Bytes with a JSON content type are already JSON: sent as they are.
+    expect(encodeContent(Buffer.from('{"a": 1}'), 'application/json').toString()).toBe('{"a": 1}');
     const bytes = Buffer.from([0, 255, 1]);
     expect(decodeContent(encodeContent(bytes, undefined), undefined)).toEqual(bytes);
     expect(decodeContent(Buffer.from('x'), 'application/octet-stream')).toEqual(Buffer.from('x'));

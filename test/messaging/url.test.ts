@@ -40,6 +40,17 @@ describe('parseUrl', () => {
       ],
     ],
     ['amqp://h?heartbeat=5', [{ protocol: 'amqp', hostname: 'h', port: 5672 }]],
+    // oslo.messaging transport URLs (seed 004): per-host credentials, the vhost after the last host.
+    [
+      'rabbit://u1:p1@h1:5672,u2:p2@h2:5673/vh',
+      [
+        { protocol: 'amqp', hostname: 'h1', port: 5672, username: 'u1', password: 'p1', vhost: 'vh' },
+        { protocol: 'amqp', hostname: 'h2', port: 5673, username: 'u2', password: 'p2', vhost: 'vh' },
+      ],
+    ],
+    ['rabbit://127.0.0.1:5672/', [{ protocol: 'amqp', hostname: '127.0.0.1', port: 5672 }]],
+    ['kombu://guest:guest@h', [{ protocol: 'amqp', hostname: 'h', port: 5672, username: 'guest', password: 'guest' }]],
+    ['rabbit:5673', [{ protocol: 'amqp', hostname: 'rabbit', port: 5673 }]],
   ])('%s', (text, expected) => {
     expect(parseUrl(text)).toEqual(expected);
   });
