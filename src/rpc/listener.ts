@@ -197,7 +197,9 @@ export class NotificationListener extends EventEmitter<NotificationListenerEvent
 
   // [oslo] NotificationDispatcher.dispatch: callbacks of the priority in order; the first REQUEUE wins.
   private async dispatch(msg: MessageDict): Promise<NotificationResultValue | undefined> {
-    const { ctxt } = unpackContext(msg);
+    // oslo's listener sees the context with `client_timeout` (unpack_context adds it), so does ours.
+    const unpacked = unpackContext(msg);
+    const ctxt = { ...unpacked.ctxt, client_timeout: unpacked.timeout ?? null };
     const priority = String(msg['priority'] ?? '').toLowerCase() as Priority;
     if (!PRIORITIES.includes(priority)) {
       this.emit('warning', `Unknown priority "${priority}"`, undefined);

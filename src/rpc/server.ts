@@ -136,7 +136,10 @@ export class RpcServer extends EventEmitter<RpcServerEvents> {
     delete msg[UNIQUE_ID];
     if (this.seen.has(uid)) return;
     this.seen.add(uid);
-    const { ctxt, msgId, replyQ, timeout } = unpackContext(msg);
+    const unpacked = unpackContext(msg);
+    const { msgId, replyQ, timeout } = unpacked;
+    // oslo's RpcContext keeps `client_timeout` among the context values endpoints see.
+    const ctxt = { ...unpacked.ctxt, client_timeout: timeout ?? null };
     const heartbeat = msgId && replyQ ? this.startHeartbeat(msgId, replyQ, timeout) : undefined;
     let reply: { result?: unknown; failure?: string };
     try {

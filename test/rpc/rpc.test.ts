@@ -58,7 +58,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
     try {
       const client = new RpcClient(conn, new Target({ topic }), { timeout: 5 });
       expect(await client.call({ user: 'u' }, 'echo', { a: [1, 'é'] })).toEqual({
-        ctxt: { user: 'u' },
+        ctxt: { user: 'u', client_timeout: null },
         args: { a: [1, 'é'] },
       });
       const math = client.prepare({ namespace: 'math', version: '1.2', server: 's1' });
@@ -219,7 +219,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
       await until(() => got.length === 3).catch(() => console.error(JSON.stringify(got)));
       expect(got).toContainEqual({
         p: 'info',
-        ctxt: { user_id: 'u1' },
+        ctxt: { user_id: 'u1', client_timeout: null },
         publisherId: 'compute.host1',
         eventType: 'compute.create',
         payload: { id: 1 },
