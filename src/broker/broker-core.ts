@@ -1,5 +1,6 @@
 /** What connections and channels need from the broker that owns them. */
 import type { FieldTable } from '../protocol/index.js';
+import type { DirectReplyRegistry } from './direct-reply-to.js';
 import type { BrokerOptions, LogLevel } from './options.js';
 import type { VHost } from './vhost.js';
 
@@ -11,6 +12,8 @@ export interface BrokerCore {
   readonly options: BrokerOptions;
   readonly vhosts: ReadonlyMap<string, VHost>;
   readonly stats: BrokerStats;
+  /** Which channel each direct reply-to address names (direct-reply-to.ts). */
+  readonly directReply: DirectReplyRegistry;
   /** True while the memory alarm blocks publishers. */
   readonly alarmActive: boolean;
   serverProperties(localAddress?: string): FieldTable;

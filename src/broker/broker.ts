@@ -10,6 +10,7 @@ import { type FieldTable, MANAGEMENT_URL_PROPERTY } from '../protocol/index.js';
 import { PRODUCT, VERSION } from '../version.js';
 import type { BrokerCore, BrokerStats } from './broker-core.js';
 import { Connection } from './connection.js';
+import { DirectReplyRegistry } from './direct-reply-to.js';
 import { closeAll, listenAll } from './listen.js';
 import type { ManagementHost } from './management/host.js';
 import { ManagementServer } from './management/server.js';
@@ -28,6 +29,7 @@ export class Broker implements BrokerCore, ManagementHost {
   readonly vhosts = new Map<string, VHost>();
   readonly connections = new Set<Connection>();
   readonly stats: BrokerStats = { publish: 0 };
+  readonly directReply = new DirectReplyRegistry();
   readonly startedAt = Date.now();
   readonly store: MessageStore;
   private readonly servers: Server[] = [];
@@ -187,6 +189,7 @@ export class Broker implements BrokerCore, ManagementHost {
         consumer_priorities: true,
         authentication_failure_close: true,
         per_consumer_qos: true,
+        direct_reply_to: true,
         // Our extension: consume argument x-browse=true gives a non-destructive browser.
         'qpid.browse': true,
       },

@@ -22,6 +22,7 @@ import {
   type TopologyChannel,
 } from './channel-topology.js';
 import { type AssembledContent, ContentAssembler } from './content-assembler.js';
+import { DirectReplyTo, REPLY_QUEUE, type ReplyEndpoint } from './direct-reply-to.js';
 import {
   type AnyAmqpError,
   accessRefused,
@@ -50,7 +51,7 @@ import type { VHost } from './vhost.js';
 export interface ChannelHost {
   readonly name: string;
   readonly vhost: VHost;
-  readonly broker: Pick<BrokerCore, 'options' | 'stats'>;
+  readonly broker: Pick<BrokerCore, 'options' | 'stats' | 'directReply'>;
   readonly capabilities: { readonly consumerCancelNotify: boolean };
   /** Whether consumers may write more deliveries now; a refusal is remembered so the drain wakes them. */
   canWrite(): boolean;
@@ -78,7 +79,7 @@ interface TxPublish {
 
 type TxAck = { kind: Settlement; items: Unacked[] };
 
-export class Channel implements ConsumerChannel, TopologyChannel {
+export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint {
   flowActive = true;
   closing = false;
   private readonly deliveries = new UnackedDeliveries();
@@ -105,11 +106,15 @@ export class Channel implements ConsumerChannel, TopologyChannel {
   private txMode = false;
   private txPublishes: TxPublish[] = [];
   private txAcks: TxAck[] = [];
+  /** The `amq.rabbitmq.reply-to` consumer, if any (direct-reply-to.ts). */
+  private readonly replyTo: DirectReplyTo;
 
   constructor(
     readonly connection: ChannelHost,
     readonly id: number,
-  ) {}
+  ) {
+    this.replyTo = new DirectReplyTo(connection.broker.directReply, this);
+  }
 
   get vhost() {
     return this.connection.vhost;
@@ -170,6 +175,8 @@ export class Channel implements ConsumerChannel, TopologyChannel {
       case 'exchange.unbind':
         return exchangeUnbind(this, m.args);
       case 'queue.declare':
+        // rabbit_channel answers `amq.rabbitmq.reply-to…` before any other queue.declare rule.
+        if (m.args.queue.startsWith(REPLY_QUEUE)) return this.replyTo.queueDeclare(this, m.args);
         return queueDeclare(this, m.args);
       case 'queue.bind':
         return queueBind(this, m.args);
@@ -242,6 +249,11 @@ export class Channel implements ConsumerChannel, TopologyChannel {
   }
 
   private consume(a: MethodArgs['basic.consume']): void {
+    if (a.queue === REPLY_QUEUE) {
+      const tag = this.replyTo.consume(a.consumerTag, a.noAck, (t) => this.consumers.has(t));
+      if (!a.nowait) this.send('basic.consume-ok', { consumerTag: tag });
+      return;
+    }
     // rabbit_channel checks a reused tag before it even looks the queue up (530 wins over 404).
     if (a.consumerTag !== '' && this.consumers.has(a.consumerTag)) {
       throw notAllowed(`attempt to reuse consumer tag '${a.consumerTag}'`);
@@ -286,6 +298,10 @@ export class Channel implements ConsumerChannel, TopologyChannel {
   }
 
   private cancel(tag: string, nowait: boolean): void {
+    if (this.replyTo.cancel(tag)) {
+      if (!nowait) this.send('basic.cancel-ok', { consumerTag: tag });
+      return;
+    }
     const c = this.consumers.get(tag);
     if (c !== undefined) {
       this.consumers.delete(tag);
@@ -312,6 +328,11 @@ export class Channel implements ConsumerChannel, TopologyChannel {
   /** basic.deliver and basic.get-ok sent so far: every one took a delivery tag. */
   get delivered(): number {
     return this.deliveries.issued;
+  }
+
+  /** A direct reply: the next delivery tag is sent but not used up, as rabbit_channel deliver_reply does. */
+  deliverReply(consumerTag: string, message: Message): void {
+    this.connection.sendDelivery(this.id, consumerTag, this.deliveries.peekTag, false, message);
   }
 
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
@@ -391,16 +412,21 @@ export class Channel implements ConsumerChannel, TopologyChannel {
 
   /** A complete message arrived: validate, strip BCC, then publish now or hold it for the transaction. */
   private publish(c: AssembledContent): void {
-    const exp = parseExpiration(c.properties.expiration);
+    // RabbitMQ rewrites reply_to (maybe_set_fast_reply_to) before it checks the expiration.
+    let props = this.replyTo.rewriteReplyTo(c.properties);
+    let headerPayload = props === c.properties ? c.headerPayload : encodeContentHeaderPayload(60, c.bodySize, props);
+    const exp = parseExpiration(props.expiration);
     if (exp instanceof Error) throw preconditionFailed(exp.message);
-    let props = c.properties;
-    let headerPayload = c.headerPayload;
     const ccKeys = senderSelectedKeys(props.headers);
     if (props.headers?.['BCC'] !== undefined) {
       props = stripBcc(props);
       headerPayload = encodeContentHeaderPayload(60, c.bodySize, props);
     }
     const message = new Message(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
+    // Direct reply-to bypasses the one publish path as RabbitMQ's rabbit_exchange:route does: replies on
+    // the default exchange reach their channel now (even inside a transaction); their keys name no queue,
+    // so VHost.publish then routes them nowhere and counts the publish as usual.
+    if (c.exchange === '') this.connection.broker.directReply.deliver(message, ccKeys);
     // startPublish checked the exchange; it may have been deleted while the content arrived.
     const x = this.vhost.exchanges.get(c.exchange);
     this.stats.publish++;
@@ -506,6 +532,7 @@ export class Channel implements ConsumerChannel, TopologyChannel {
   /** Releases everything the channel holds: consumers are removed, unacked messages requeued (redelivered). */
   cleanup(): void {
     this.closing = true;
+    this.replyTo.close();
     this.content.reset();
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     this.consumers.clear();

@@ -25,6 +25,11 @@ export type Settlement = 'ack' | 'reject' | 'requeue';
 
 export class UnackedDeliveries {
   private nextTag = 1;
+
+  /** The tag the next delivery will get. A direct reply carries it without using it up (rabbit_channel deliver_reply). */
+  get peekTag(): number {
+    return this.nextTag;
+  }
   private byTag = new Map<number, Unacked>();
   /** Consumer deliveries holding prefetch credit (the count global prefetch limits). */
   private creditUsed = 0;

@@ -3,6 +3,7 @@
 // records what the channel would have written to the socket.
 
 import { Channel, type ChannelHost } from '../../../src/broker/channel.js';
+import { DirectReplyRegistry } from '../../../src/broker/direct-reply-to.js';
 import { Message } from '../../../src/broker/message.js';
 import { DEFAULT_OPTIONS } from '../../../src/broker/options.js';
 import { MemoryStore } from '../../../src/broker/store/memory-store.js';
@@ -24,7 +25,7 @@ export function newVhost(): VHost {
 /** A connection stand-in that records what a channel sends; flush hooks run on flush(). */
 export class RecordingHost implements ChannelHost {
   readonly name = 'test-connection';
-  readonly broker = { options: DEFAULT_OPTIONS, stats: { publish: 0 } };
+  readonly broker = { options: DEFAULT_OPTIONS, stats: { publish: 0 }, directReply: new DirectReplyRegistry() };
   readonly capabilities = { consumerCancelNotify: true };
   readonly sent: Sent[] = [];
   writable = true;
