@@ -38,6 +38,9 @@ async function script(name: string, url: string, prefix: string): Promise<unknow
     'declare, persistent publish with confirms, get, consume with qos, topic, mandatory, passive',
     (url, ctx) => script('pika_flow.py', url, ctx.name('pika')),
   );
+  parityTest('direct reply-to: seed 002 RPC Fibonacci over amq.rabbitmq.reply-to, and its misuse errors', (url, ctx) =>
+    script('pika_direct_reply_to.py', url, ctx.name('pika-drt')),
+  );
 });
 
 (kombu ? describeParity : describe.skip)('kombu 5 (as oslo.messaging uses it)', () => {

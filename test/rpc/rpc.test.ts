@@ -181,6 +181,40 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
     }
   });
 
+  test('RpcServer answers a _reply_q that is a direct reply-to address (no mandatory: RabbitMQ returns those)', async () => {
+    const topic = nodeName('drt');
+    const server = new RpcServer(conn, { topic, server: 's' }, [{ add: (_c: unknown, a: { x: number }) => a.x + 1 }]);
+    const warnings: unknown[] = [];
+    server.on('warning', (m, e) => warnings.push([m, String(e)]));
+    await server.start();
+    const raw = await amqp.connect(url);
+    try {
+      const ch = await raw.createChannel();
+      const replies: amqp.ConsumeMessage[] = [];
+      await ch.consume('amq.rabbitmq.reply-to', (m) => m && replies.push(m), { noAck: true });
+      // The oslo wire names the reply queue in the body, so learn our address from a rewritten reply_to.
+      const probe = (await ch.assertQueue('', { exclusive: true })).queue;
+      ch.sendToQueue(probe, Buffer.from(''), { replyTo: 'amq.rabbitmq.reply-to' });
+      let address = '';
+      for (let i = 0; i < 100 && address === ''; i++) {
+        const m = await ch.get(probe, { noAck: true });
+        if (m) address = String(m.properties.replyTo);
+        else await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(address).toMatch(/^amq\.rabbitmq\.reply-to\./);
+      const inner = { method: 'add', args: { x: 41 }, _msg_id: 'm1', _reply_q: address, _unique_id: 'u1' };
+      const body = JSON.stringify({ 'oslo.version': '2.0', 'oslo.message': JSON.stringify(inner) });
+      ch.publish('openstack', topic, Buffer.from(body), { contentType: 'application/json' });
+      await until(() => replies.length === 1);
+      const reply = JSON.parse(JSON.parse(replies[0]?.content.toString() as string)['oslo.message']);
+      expect(reply).toMatchObject({ result: 42, failure: null, ending: true, _msg_id: 'm1' });
+      expect(warnings).toEqual([]);
+    } finally {
+      await raw.close();
+      await server.stop();
+    }
+  });
+
   test('notifications: priorities, pools, filters, requeue', async () => {
     const topic = nodeName('notif');
     const notifier = new Notifier(conn, { publisherId: 'compute.host1', topics: [topic] });
