@@ -1,4 +1,4 @@
-/** Spawns the built spout/drain commands (npm test builds dist/ first), always bounded in time. */
+/** Spawns the built spout/drain/qpid-rpc/qpid-notify commands (npm test builds dist/ first), always bounded in time. */
 import { type ChildProcess, spawn } from 'node:child_process';
 
 const BIN_DIR = new URL('../../bin/', import.meta.url).pathname;
@@ -29,7 +29,7 @@ export function killAll(): void {
 }
 
 export function start(
-  command: 'spout' | 'drain',
+  command: 'spout' | 'drain' | 'qpid-rpc' | 'qpid-notify',
   args: string[],
   opts: { stdin?: string; env?: Record<string, string>; killAfterMs?: number } = {},
 ): CliProcess {
@@ -75,7 +75,7 @@ export function start(
 
 /** Runs a command to completion. */
 export function run(
-  command: 'spout' | 'drain',
+  command: 'spout' | 'drain' | 'qpid-rpc' | 'qpid-notify',
   args: string[],
   opts: { stdin?: string; env?: Record<string, string>; killAfterMs?: number } = {},
 ): Promise<CliResult> {
