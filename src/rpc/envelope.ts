@@ -145,7 +145,8 @@ export function parseFailure(text: unknown): SerializedFailure {
   return {
     class: typeof f['class'] === 'string' ? f['class'] : 'Exception',
     module: typeof f['module'] === 'string' ? f['module'] : '',
-    message: typeof f['message'] === 'string' ? f['message'] : String(text),
+    // oslo: failure.get('message', ""); a failure that is not JSON at all is its own message.
+    message: typeof f['message'] === 'string' ? f['message'] : isDict(raw) ? '' : String(text),
     tb,
     args: Array.isArray(f['args']) ? f['args'] : [],
     kwargs: isDict(f['kwargs']) ? f['kwargs'] : {},
