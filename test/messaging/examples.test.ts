@@ -4,6 +4,8 @@ import * as pubSub from '../../examples/pub-sub.js';
 import * as qpidReceiver from '../../examples/qpid-receiver.js';
 import * as qpidSender from '../../examples/qpid-sender.js';
 import * as requestResponse from '../../examples/request-response.js';
+import * as rpcFibonacci from '../../examples/rpc-fibonacci.js';
+import * as rpcFibonacciOslo from '../../examples/rpc-fibonacci-oslo.js';
 import * as spoutDrain from '../../examples/spout-drain.js';
 import * as workQueue from '../../examples/work-queue.js';
 import { Connection } from '../../src/index.js';
@@ -42,6 +44,14 @@ describe.each(messagingTargets())('examples on $kind', (target) => {
 
   test('request / response with reply-to', async () => {
     expect(await requestResponse.main(url, nodeName('svc'))).toEqual(['ONE', 'TWO', 'THREE']);
+  });
+
+  test('RPC Fibonacci with plain senders and receivers (correlation id, private reply queue)', async () => {
+    expect(await rpcFibonacci.main(url, nodeName('rpc_queue'))).toEqual([1, 55, 6765]);
+  });
+
+  test('RPC Fibonacci with RpcClient / RpcServer', async () => {
+    expect(await rpcFibonacciOslo.main(url, nodeName('fibonacci'))).toEqual([1, 55, 6765]);
   });
 
   test('pub-sub with two subscribers', async () => {
