@@ -54,8 +54,11 @@ export function parseBrokerUrl(value: string): BrokerAddress {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(whole);
   if (scheme) {
     const proto = (scheme[1] as string).toLowerCase();
-    if (proto !== 'amqp' && proto !== 'amqps') {
-      throw new BrokerUrlError(`unsupported scheme '${proto}' in broker address '${whole}' (amqp:// or amqps://)`);
+    // oslo.messaging's transport URL schemes (rabbit://, kombu://) are plain AMQP 0-9-1 (docs/rpc.md).
+    if (proto !== 'amqp' && proto !== 'amqps' && proto !== 'rabbit' && proto !== 'kombu') {
+      throw new BrokerUrlError(
+        `unsupported scheme '${proto}' in broker address '${whole}' (amqp://, amqps:// or rabbit://)`,
+      );
     }
     let u: URL;
     try {

@@ -29,6 +29,7 @@ describe('parseBrokerUrl: URLs', () => {
     ['amqp://u:p%40x@h/%2F', { ...D, host: 'h', port: 5672, username: 'u', password: 'p@x' }],
     ['amqp://h/staging', { ...D, host: 'h', port: 5672, vhost: 'staging' }],
     ['amqps://h', { ...D, host: 'h', port: 5671, tls: true }],
+    ['rabbit://u:p@h:5673/', { ...D, host: 'h', port: 5673, username: 'u', password: 'p' }],
     ['amqp://[::1]:7000', { ...D, host: '::1', port: 7000 }],
     ['AMQP://u@h', { ...D, host: 'h', port: 5672, username: 'u', password: '' }],
   ])('%s', (input, expected) => {
