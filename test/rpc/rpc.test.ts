@@ -215,7 +215,33 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
     }
   });
 
-  test('notifications: priorities, pools, filters, requeue', async () => {
+  test('notification pools: each pool gets every notification once, shared among its listeners', async () => {
+    const topic = nodeName('pool');
+    const pool = nodeName('pool-q');
+    const seen: Record<string, number[]> = { plain: [], a: [], b: [] };
+    const listenerFor = (name: string, options: { pool?: string }) =>
+      new NotificationListener(
+        conn,
+        [{ topic }],
+        [{ info: (_c, _p, _e, payload) => seen[name]?.push((payload as { n: number }).n) }],
+        options,
+      );
+    const listeners = [listenerFor('plain', {}), listenerFor('a', { pool }), listenerFor('b', { pool })];
+    for (const l of listeners) await l.start();
+    try {
+      const notifier = new Notifier(conn, { publisherId: 'p', topics: [topic] });
+      for (let n = 0; n < 6; n++) await notifier.info({}, 'e', { n });
+      await until(() => seen['plain']?.length === 6 && (seen['a']?.length ?? 0) + (seen['b']?.length ?? 0) === 6);
+      expect(seen['plain']).toEqual([0, 1, 2, 3, 4, 5]);
+      expect([...(seen['a'] ?? []), ...(seen['b'] ?? [])].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(seen['a']?.length).toBeGreaterThan(0);
+      expect(seen['b']?.length).toBeGreaterThan(0);
+    } finally {
+      for (const l of listeners) await l.stop();
+    }
+  });
+
+  test('notifications: priorities, filters, requeue, the context reduced to safe keys', async () => {
     const topic = nodeName('notif');
     const notifier = new Notifier(conn, { publisherId: 'compute.host1', topics: [topic] });
     const got: unknown[] = [];
