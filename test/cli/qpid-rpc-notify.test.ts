@@ -6,7 +6,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Connection } from '../../src/index.js';
 import { Notifier, RpcServer } from '../../src/rpc/index.js';
-import { messagingTargets, nodeName } from '../helpers/messaging.js';
+import { messagingTargets } from '../helpers/messaging.js';
+import { rpcScope } from '../helpers/rpc.js';
+
+const scope = rpcScope('rpccli');
+afterAll(() => scope.cleanup());
+
 import { killAll, lines, run, start } from './run-cli.js';
 
 const rabbitUrl = (amqpUrl: string) => {
@@ -29,7 +34,7 @@ describe.each(messagingTargets())('qpid-rpc / qpid-notify on $kind', (target) =>
   });
 
   test('serve answers ping and echo; call prints the result as JSON; cast returns at once', async () => {
-    const topic = nodeName('cli');
+    const topic = scope.name('cli');
     const b = ['-b', rabbitUrl(url)];
     const server = start('qpid-rpc', [...b, 'serve', `${topic}/s1`, '--count', '3', '--json']);
     await server.waitForStderr('serving');
@@ -57,7 +62,7 @@ describe.each(messagingTargets())('qpid-rpc / qpid-notify on $kind', (target) =>
   }, 30_000);
 
   test('a remote exception and a timeout are one line and exit 1', async () => {
-    const topic = nodeName('cli-err');
+    const topic = scope.name('cli-err');
     const server = new RpcServer(conn, { topic, server: 's' }, [
       {
         fail: () => {
@@ -74,7 +79,7 @@ describe.each(messagingTargets())('qpid-rpc / qpid-notify on $kind', (target) =>
     } finally {
       await server.stop();
     }
-    const timeout = await run('qpid-rpc', ['-b', url, '-t', '0.3', 'call', nodeName('nobody'), 'ping']);
+    const timeout = await run('qpid-rpc', ['-b', url, '-t', '0.3', 'call', scope.name('nobody'), 'ping']);
     expect(timeout.code).toBe(1);
     expect(timeout.stderr).toMatch(
       /^Failed: MessagingTimeout: Timed out waiting for a reply to message ID [0-9a-f]{32}\n$/,
@@ -82,7 +87,7 @@ describe.each(messagingTargets())('qpid-rpc / qpid-notify on $kind', (target) =>
   }, 30_000);
 
   test('qpid-notify listen prints what qpid-notify send and a Notifier emit', async () => {
-    const topic = nodeName('cli-notif');
+    const topic = scope.name('cli-notif');
     const b = ['-b', rabbitUrl(url)];
     const listener = start('qpid-notify', [...b, 'listen', topic, '--count', '2']);
     await listener.waitForStderr('listening');

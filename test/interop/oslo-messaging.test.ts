@@ -18,7 +18,11 @@ import {
   RpcServer,
   Target,
 } from '../../src/rpc/index.js';
-import { messagingTargets, nodeName } from '../helpers/messaging.js';
+import { messagingTargets } from '../helpers/messaging.js';
+import { rpcScope } from '../helpers/rpc.js';
+
+const scope = rpcScope('oslo');
+afterAll(() => scope.cleanup());
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -131,7 +135,7 @@ function nodeEndpoints(name: string, casts: unknown[]) {
     });
 
     test('Node client → Python servers: call, cast, fanout, namespaces, versions, errors, timeout', async () => {
-      const topic = nodeName('py-srv');
+      const topic = scope.name('py-srv');
       const peer = await startPeer(['server', rabbitUrl(url), topic, 's1', 's2']);
       try {
         const c = new RpcClient(conn, { topic }, { timeout: 10 });
@@ -175,7 +179,7 @@ function nodeEndpoints(name: string, casts: unknown[]) {
     }, 60_000);
 
     test('Python client → Node servers: the same scenario', async () => {
-      const topic = nodeName('node-srv');
+      const topic = scope.name('node-srv');
       const casts: Record<string, unknown[]> = { s1: [], s2: [] };
       const servers = ['s1', 's2'].map(
         (name) => new RpcServer(conn, { topic, server: name }, nodeEndpoints(name, casts[name] as unknown[])),
@@ -210,7 +214,7 @@ function nodeEndpoints(name: string, casts: unknown[]) {
     }, 60_000);
 
     test('Python notifier → Node listener (messagingv2 and messaging drivers)', async () => {
-      const topic = nodeName('py-notif');
+      const topic = scope.name('py-notif');
       const got: unknown[] = [];
       const collect =
         (priority: string) =>
@@ -269,7 +273,7 @@ function nodeEndpoints(name: string, casts: unknown[]) {
     }, 60_000);
 
     test('Node notifier → Python listener', async () => {
-      const topic = nodeName('node-notif');
+      const topic = scope.name('node-notif');
       const peer = await startPeer(['listen', rabbitUrl(url), topic, '3']);
       const v2 = new Notifier(conn, { publisherId: 'compute.node', topics: [topic] });
       await v2.info({ user_id: 'u2', password: 'never sent' }, 'compute.create', { id: 1 });

@@ -10,6 +10,7 @@ import * as spoutDrain from '../../examples/spout-drain.js';
 import * as workQueue from '../../examples/work-queue.js';
 import { Connection } from '../../src/index.js';
 import { messagingTargets, nodeName } from '../helpers/messaging.js';
+import { deleteRabbitmqObjects } from '../helpers/rabbitmq.js';
 
 describe.each(messagingTargets())('examples on $kind', (target) => {
   let url: string;
@@ -51,7 +52,10 @@ describe.each(messagingTargets())('examples on $kind', (target) => {
   });
 
   test('RPC Fibonacci with RpcClient / RpcServer', async () => {
-    expect(await rpcFibonacciOslo.main(url, nodeName('fibonacci'))).toEqual([1, 55, 6765]);
+    const topic = nodeName('fibonacci');
+    expect(await rpcFibonacciOslo.main(url, topic)).toEqual([1, 55, 6765]);
+    // oslo's topic queues are neither exclusive nor auto-delete: remove them from the shared node.
+    if (target.kind === 'rabbitmq') await deleteRabbitmqObjects(topic);
   });
 
   test('pub-sub with two subscribers', async () => {

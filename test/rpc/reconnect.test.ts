@@ -10,7 +10,11 @@ import { Broker } from '../../src/broker/index.js';
 import { Connection } from '../../src/index.js';
 import { MessagingTimeout, RpcClient, RpcServer } from '../../src/rpc/index.js';
 import { startTestBroker } from '../helpers/broker.js';
-import { messagingTargets, nodeName, startProxy } from '../helpers/messaging.js';
+import { messagingTargets, startProxy } from '../helpers/messaging.js';
+import { rpcScope } from '../helpers/rpc.js';
+
+const scope = rpcScope('rpcrc');
+afterAll(() => scope.cleanup());
 
 const FAST = { reconnect: true, reconnectInterval: 0.05 } as const;
 
@@ -44,7 +48,7 @@ describe.each(messagingTargets())('rpc reconnect on $kind', (target) => {
   });
 
   test('the client connection is cut while a call waits for its reply', async () => {
-    const topic = nodeName('rc');
+    const topic = scope.name('rc');
     const g = gate();
     const serverConn = await Connection.establish(url);
     const proxy = await startProxy(url);
@@ -80,7 +84,7 @@ describe.each(messagingTargets())('rpc reconnect on $kind', (target) => {
   }, 20_000);
 
   test('a call made while the connection is down completes after the reconnect or times out', async () => {
-    const topic = nodeName('rc-down');
+    const topic = scope.name('rc-down');
     const serverConn = await Connection.establish(url);
     const proxy = await startProxy(url);
     const clientConn = await Connection.establish(proxy.url, FAST);
@@ -115,7 +119,7 @@ describe('rpc across a bundled broker restart', () => {
     const serverConn = await Connection.establish(first.url, FAST);
     const clientConn = await Connection.establish(first.url, FAST);
     const g = gate();
-    const topic = nodeName('restart');
+    const topic = scope.name('restart');
     const server = new RpcServer(serverConn, { topic, server: 's' }, [g.endpoint]);
     let second: Broker | undefined;
     try {

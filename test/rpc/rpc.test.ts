@@ -17,7 +17,11 @@ import {
   RpcVersionCapError,
   Target,
 } from '../../src/rpc/index.js';
-import { messagingTargets, nodeName } from '../helpers/messaging.js';
+import { messagingTargets } from '../helpers/messaging.js';
+import { rpcScope } from '../helpers/rpc.js';
+
+const scope = rpcScope('rpct');
+afterAll(() => scope.cleanup());
 
 const until = async (cond: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -41,7 +45,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
   });
 
   test('call, cast, prepare(server), namespaces and versions, errors back to the caller', async () => {
-    const topic = nodeName('rpc');
+    const topic = scope.name('rpc');
     const casts: unknown[] = [];
     const endpoints = [
       {
@@ -95,7 +99,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
   });
 
   test('a call nobody answers throws MessagingTimeout after the timeout', async () => {
-    const client = new RpcClient(conn, { topic: nodeName('nobody') }, { timeout: 0.3 });
+    const client = new RpcClient(conn, { topic: scope.name('nobody') }, { timeout: 0.3 });
     const started = Date.now();
     const err = await client.call({}, 'ping').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MessagingTimeout);
@@ -104,7 +108,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
   });
 
   test('fanout cast reaches every server of the topic; a plain cast only one', async () => {
-    const topic = nodeName('fan');
+    const topic = scope.name('fan');
     const seen: string[] = [];
     const servers = ['a', 'b'].map(
       (name) => new RpcServer(conn, { topic, server: name }, [{ hit: () => seen.push(name) }]),
@@ -126,7 +130,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
   });
 
   test('the request on the wire is what oslo.messaging sends', async () => {
-    const topic = nodeName('wire');
+    const topic = scope.name('wire');
     const raw = await amqp.connect(url);
     try {
       const ch = await raw.createChannel();
@@ -182,7 +186,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
   });
 
   test('RpcServer answers a _reply_q that is a direct reply-to address (no mandatory: RabbitMQ returns those)', async () => {
-    const topic = nodeName('drt');
+    const topic = scope.name('drt');
     const server = new RpcServer(conn, { topic, server: 's' }, [{ add: (_c: unknown, a: { x: number }) => a.x + 1 }]);
     const warnings: unknown[] = [];
     server.on('warning', (m, e) => warnings.push([m, String(e)]));
@@ -216,8 +220,8 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
   });
 
   test('notification pools: each pool gets every notification once, shared among its listeners', async () => {
-    const topic = nodeName('pool');
-    const pool = nodeName('pool-q');
+    const topic = scope.name('pool');
+    const pool = scope.name('pool-q');
     const seen: Record<string, number[]> = { plain: [], a: [], b: [] };
     const listenerFor = (name: string, options: { pool?: string }) =>
       new NotificationListener(
@@ -242,7 +246,7 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
   });
 
   test('notifications: priorities, filters, requeue, the context reduced to safe keys', async () => {
-    const topic = nodeName('notif');
+    const topic = scope.name('notif');
     const notifier = new Notifier(conn, { publisherId: 'compute.host1', topics: [topic] });
     const got: unknown[] = [];
     let requeueOnce = true;
