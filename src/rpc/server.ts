@@ -105,7 +105,7 @@ export class RpcServer extends EventEmitter<RpcServerEvents> {
     );
   }
 
-  /** Stops consuming; requests already running finish (see wait()). The fanout queue is deleted. */
+  /** Stops consuming; requests already running finish (see wait()). Queues stay, as oslo leaves them. */
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopped';
