@@ -141,7 +141,8 @@ export class RpcClient {
         return;
       } catch (err) {
         if (err instanceof RpcError) throw err;
-        if (attempt >= limit || Date.now() + RETRY_DELAY_MS >= deadline) {
+        // A closed or failed connection will not come back: retrying would only spin.
+        if (attempt >= limit || !this.connection.opened() || Date.now() + RETRY_DELAY_MS >= deadline) {
           throw new ClientSendError(`Failed to send to target "${this.target}": ${(err as Error).message}`, {
             cause: err,
           });

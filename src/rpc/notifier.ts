@@ -145,7 +145,8 @@ export class Notifier {
       try {
         return await send();
       } catch (err) {
-        if (attempt >= limit) throw err;
+        // A closed or failed connection will not come back: retrying would only spin.
+        if (attempt >= limit || !this.connection.opened()) throw err;
         await new Promise((r) => setTimeout(r, 250));
       }
     }

@@ -98,6 +98,18 @@ describe.each(messagingTargets())('rpc on $kind', (target) => {
     }
   });
 
+  test('after the connection is closed, call, cast and notify fail at once instead of retrying', async () => {
+    const c = await Connection.establish(url);
+    const client = new RpcClient(c, { topic: scope.name('closed') }, { timeout: 30 });
+    const notifier = new Notifier(c, { topics: [scope.name('closed-n')] });
+    await c.close();
+    const started = Date.now();
+    await expect(client.cast({}, 'x')).rejects.toThrow();
+    await expect(client.call({}, 'x')).rejects.toThrow();
+    await expect(notifier.info({}, 'e', {})).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   test('a call nobody answers throws MessagingTimeout after the timeout', async () => {
     const client = new RpcClient(conn, { topic: scope.name('nobody') }, { timeout: 0.3 });
     const started = Date.now();
