@@ -5,9 +5,8 @@
  * listen prints `PRIORITY PUBLISHER EVENT_TYPE PAYLOAD-JSON` per notification, or one JSON object per
  * line with --json; it stops after --count notifications or on Ctrl-C.
  */
-import { Connection } from '../messaging/connection.js';
-import { NotificationListener } from '../rpc/listener.js';
-import { Notifier, type NotifierDriver, PRIORITIES, type Priority } from '../rpc/notifier.js';
+import { Connection } from '../index.js';
+import { NotificationListener, Notifier, type NotifierDriver, PRIORITIES, type Priority } from '../rpc/index.js';
 import { commandParser, intOption, parseArgs, repeated } from './common/args.js';
 import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
 import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';

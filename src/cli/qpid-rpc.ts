@@ -7,12 +7,8 @@
  *
  * A remote exception or a timeout is one `Failed: ...` line and exit 1; bad arguments exit 2.
  */
-import { Connection } from '../messaging/connection.js';
-import { RpcClient } from '../rpc/client.js';
-import type { Context } from '../rpc/envelope.js';
-import { RemoteError } from '../rpc/errors.js';
-import { RpcServer } from '../rpc/server.js';
-import { Target } from '../rpc/target.js';
+import { Connection } from '../index.js';
+import { type Context, RemoteError, RpcClient, RpcServer, Target } from '../rpc/index.js';
 import { commandParser, intOption, numberOption, parseArgs } from './common/args.js';
 import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
 import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';

@@ -2,7 +2,7 @@
  * Options shared by qpid-rpc and qpid-notify: the oslo transport settings and JSON arguments.
  */
 import type { Options } from 'yargs';
-import type { TransportOptions } from '../rpc/transport.js';
+import type { TransportOptions } from '../rpc/index.js';
 import { UsageError } from './common/errors.js';
 
 export const TRANSPORT_OPTIONS = {

@@ -3,7 +3,7 @@
  * transport's `reply_<hex>` queue, `cast` only publishes. The request dict is oslo's:
  * `{method, args, namespace?, version?, _msg_id?, _reply_q?, _timeout?, _unique_id, _context_*}`.
  */
-import type { Connection } from '../messaging/connection.js';
+import type { Connection } from '../messaging/index.js';
 import {
   addUniqueId,
   type Context,

@@ -8,7 +8,7 @@
  * sends for oslo; docs/rpc.md shows a captured frame).
  */
 import { randomUUID } from 'node:crypto';
-import { Message } from '../messaging/message.js';
+import { Message } from '../messaging/index.js';
 import { RpcError } from './errors.js';
 import { pyJsonDumps } from './json.js';
 

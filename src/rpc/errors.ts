@@ -5,7 +5,7 @@
  * Sources: oslo_messaging/exceptions.py, rpc/client.py (RemoteError, RPCVersionCapError),
  * rpc/dispatcher.py (NoSuchMethod, UnsupportedVersion), _drivers/amqpdriver.py (the timeout text).
  */
-import { MessagingError } from '../messaging/errors.js';
+import { MessagingError } from '../messaging/index.js';
 
 /** Root of the RPC errors ([oslo] `MessagingException`); a messaging error like any other. */
 export class RpcError extends MessagingError {

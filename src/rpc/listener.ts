@@ -5,9 +5,7 @@
  * puts the message back when `allowRequeue` is set; anything else acknowledges it.
  */
 import { EventEmitter } from 'node:events';
-import type { Connection } from '../messaging/connection.js';
-import type { Message } from '../messaging/message.js';
-import type { Receiver } from '../messaging/receiver.js';
+import type { Connection, Message, Receiver } from '../messaging/index.js';
 import { type Context, fromAmqpMessage, isDict, type MessageDict, UNIQUE_ID, unpackContext } from './envelope.js';
 import { DuplicateCache, Executor } from './executor.js';
 import { PRIORITIES, type Priority } from './notifier.js';

@@ -6,7 +6,7 @@
  * `noop` sends nothing. The context is reduced to oslo's safe keys first (`_sanitize_context`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Connection } from '../messaging/connection.js';
+import type { Connection } from '../messaging/index.js';
 import { addUniqueId, type Context, type MessageDict, packContext, toAmqpMessage } from './envelope.js';
 import { type RpcTransport, type TransportOptions, transportFor } from './transport.js';
 

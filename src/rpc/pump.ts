@@ -1,7 +1,5 @@
 /** The consume loop shared by RPC servers, reply waiters and notification listeners. */
-import { LinkClosed, type MessagingError } from '../messaging/errors.js';
-import type { Message } from '../messaging/message.js';
-import type { Receiver } from '../messaging/receiver.js';
+import { LinkClosed, type Message, type MessagingError, type Receiver } from '../messaging/index.js';
 import type { Executor } from './executor.js';
 
 /**

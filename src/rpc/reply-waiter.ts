@@ -5,8 +5,7 @@
  * A reply with `ending: false` and no result is a call-monitor heartbeat (the server is still working);
  * the call ends at the reply with `ending: true`.
  */
-import type { Message } from '../messaging/message.js';
-import type { Receiver } from '../messaging/receiver.js';
+import type { Message, Receiver } from '../messaging/index.js';
 import { fromAmqpMessage, type MessageDict, UNIQUE_ID, uuidHex } from './envelope.js';
 import { DuplicateCache } from './executor.js';
 import { pump } from './pump.js';

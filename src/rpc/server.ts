@@ -5,9 +5,7 @@
  * when the request has a `_msg_id`. A handler that throws sends the failure back; the server goes on.
  */
 import { EventEmitter } from 'node:events';
-import type { Connection } from '../messaging/connection.js';
-import type { Message } from '../messaging/message.js';
-import type { Receiver } from '../messaging/receiver.js';
+import type { Connection, Message, Receiver } from '../messaging/index.js';
 import { type Endpoint, RpcDispatcher } from './dispatcher.js';
 import {
   addUniqueId,

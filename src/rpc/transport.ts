@@ -13,13 +13,17 @@
  * D = `amqp_durable_queues` (default false), A = `amqp_auto_delete` (default false), x-expires =
  * `rabbit_transient_queues_ttl` (default 1800 s). See docs/rpc.md.
  */
-import type { AddressInit, AddressMap, XBinding } from '../messaging/address/index.js';
-import { createAddress } from '../messaging/address/index.js';
-import type { Connection } from '../messaging/connection.js';
-import type { Message } from '../messaging/message.js';
-import type { Receiver } from '../messaging/receiver.js';
-import type { Sender } from '../messaging/sender.js';
-import type { Session } from '../messaging/session.js';
+import {
+  type AddressInit,
+  type AddressMap,
+  type Connection,
+  createAddress,
+  type Message,
+  type Receiver,
+  type Sender,
+  type Session,
+  type XBinding,
+} from '../messaging/index.js';
 
 /** The oslo configuration options the wire depends on (oslo names in brackets). */
 export interface TransportOptions {
