@@ -17,26 +17,32 @@ import { aborted, jsonObject, TRANSPORT_OPTIONS, transportOptions } from './rpc-
 const NAME = 'qpid-notify';
 
 function parser() {
-  return commandParser(
-    NAME,
-    '$0 [options] listen [TOPIC...]\n$0 [options] send TOPIC PRIORITY EVENT_TYPE [PAYLOAD]\n\n' +
-      'Print oslo.messaging notifications as they arrive (default topic: notifications), or send one.',
-  )
-    .options({
-      ...BROKER_OPTIONS,
-      ...TRANSPORT_OPTIONS,
-      priority: { type: 'string', describe: `listen: only these priorities (repeatable): ${PRIORITIES.join(', ')}` },
-      pool: { type: 'string', describe: 'listen: share one queue with the other listeners of this pool' },
-      count: { alias: 'c', type: 'number', describe: 'listen: stop after this many notifications' },
-      json: { type: 'boolean', describe: 'listen: one JSON object per line' },
-      'publisher-id': { type: 'string', default: 'qpid-notify', describe: 'send: the publisher id' },
-      driver: { type: 'string', default: 'messagingv2', describe: 'send: messagingv2 (envelope) or messaging (bare)' },
-      context: { type: 'string', describe: 'send: context as a JSON object' },
-      verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
-    })
-    .example('$0 listen', 'print every notification on the notifications topic')
-    .example('$0 --json --priority error listen notifications', 'errors only, as JSON lines')
-    .example(`$0 send notifications info compute.create '{"id": 1}'`, 'send one notification');
+  return (
+    commandParser(NAME, '$0 [options] listen [TOPIC...]\n$0 [options] send TOPIC PRIORITY EVENT [PAYLOAD]')
+      // yargs wraps a description under a long usage line into the room that line leaves: an epilogue instead.
+      .epilogue(
+        'listen prints oslo.messaging notifications as they arrive (default topic: notifications);\nsend emits one (EVENT: its event type).',
+      )
+      .options({
+        ...BROKER_OPTIONS,
+        ...TRANSPORT_OPTIONS,
+        priority: { type: 'string', describe: `listen: only these priorities (repeatable): ${PRIORITIES.join(', ')}` },
+        pool: { type: 'string', describe: 'listen: share one queue with the other listeners of this pool' },
+        count: { alias: 'c', type: 'number', describe: 'listen: stop after this many notifications' },
+        json: { type: 'boolean', describe: 'listen: one JSON object per line' },
+        'publisher-id': { type: 'string', default: 'qpid-notify', describe: 'send: the publisher id' },
+        driver: {
+          type: 'string',
+          default: 'messagingv2',
+          describe: 'send: messagingv2 (envelope) or messaging (bare)',
+        },
+        context: { type: 'string', describe: 'send: context as a JSON object' },
+        verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+      })
+      .example('$0 listen', 'print every notification on the notifications topic')
+      .example('$0 --json --priority error listen notifications', 'errors only, as JSON lines')
+      .example(`$0 send notifications info compute.create '{"id": 1}'`, 'send one notification')
+  );
 }
 
 type Args = Record<string, unknown> & { _: (string | number)[] };

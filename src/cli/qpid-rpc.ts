@@ -19,28 +19,30 @@ import { aborted, jsonObject, TRANSPORT_OPTIONS, transportOptions } from './rpc-
 const NAME = 'qpid-rpc';
 
 function parser() {
-  return commandParser(
-    NAME,
-    '$0 [options] call|cast TOPIC[/SERVER] METHOD [ARGS]\n$0 [options] serve TOPIC/SERVER\n\n' +
-      'Call or cast an oslo.messaging RPC method (ARGS: a JSON object), or serve ping/echo endpoints.',
-  )
-    .options({
-      ...BROKER_OPTIONS,
-      ...TRANSPORT_OPTIONS,
-      exchange: { type: 'string', describe: 'target exchange (default: the control exchange)' },
-      namespace: { type: 'string', describe: 'target namespace' },
-      'rpc-version': { type: 'string', describe: 'target version (major.minor)' },
-      fanout: { type: 'boolean', describe: 'cast to every server of the topic' },
-      timeout: { alias: 't', type: 'number', default: 60, describe: 'seconds a call waits for its reply' },
-      context: { type: 'string', describe: 'request context as a JSON object' },
-      count: { alias: 'c', type: 'number', describe: 'serve: stop after this many requests' },
-      json: { type: 'boolean', describe: 'serve: print each request as one JSON object per line' },
-      verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
-    })
-    .example('$0 -b rabbit://guest:guest@localhost:5672/ call compute ping', 'ping any compute server')
-    .example(`$0 call compute/host1 add '{"x": 1, "y": 2}'`, 'call add on one server')
-    .example('$0 --fanout cast compute refresh', 'cast to every server of the topic')
-    .example('$0 serve compute/host1', 'answer ping and echo calls as server host1');
+  return (
+    commandParser(NAME, '$0 [options] call|cast TOPIC[/SERVER] METHOD [ARGS]\n$0 [options] serve TOPIC/SERVER')
+      // yargs wraps a description under a long usage line into the room that line leaves: an epilogue instead.
+      .epilogue(
+        'Calls or casts METHOD of an oslo.messaging RPC server (ARGS: a JSON object);\nserve answers ping, echo and oslo_rpc_server_ping.',
+      )
+      .options({
+        ...BROKER_OPTIONS,
+        ...TRANSPORT_OPTIONS,
+        exchange: { type: 'string', describe: 'target exchange (default: the control exchange)' },
+        namespace: { type: 'string', describe: 'target namespace' },
+        'rpc-version': { type: 'string', describe: 'target version (major.minor)' },
+        fanout: { type: 'boolean', describe: 'cast to every server of the topic' },
+        timeout: { alias: 't', type: 'number', default: 60, describe: 'seconds a call waits for its reply' },
+        context: { type: 'string', describe: 'request context as a JSON object' },
+        count: { alias: 'c', type: 'number', describe: 'serve: stop after this many requests' },
+        json: { type: 'boolean', describe: 'serve: print each request as one JSON object per line' },
+        verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+      })
+      .example('$0 -b rabbit://guest:guest@localhost:5672/ call compute ping', 'ping any compute server')
+      .example(`$0 call compute/host1 add '{"x": 1, "y": 2}'`, 'call add on one server')
+      .example('$0 --fanout cast compute refresh', 'cast to every server of the topic')
+      .example('$0 serve compute/host1', 'answer ping and echo calls as server host1')
+  );
 }
 
 interface Plan {
