@@ -6,6 +6,8 @@ import type { VHost } from './vhost.js';
 
 export interface BrokerStats {
   publish: number;
+  /** Publisher confirms (positive) decided, for the overview's confirm rate. */
+  confirm: number;
 }
 
 export interface BrokerCore {

@@ -28,7 +28,7 @@ export class Broker implements BrokerCore, ManagementHost {
   readonly options: BrokerOptions;
   readonly vhosts = new Map<string, VHost>();
   readonly connections = new Set<Connection>();
-  readonly stats: BrokerStats = { publish: 0 };
+  readonly stats: BrokerStats = { publish: 0, confirm: 0 };
   readonly directReply = new DirectReplyRegistry();
   readonly startedAt = Date.now();
   readonly store: MessageStore;

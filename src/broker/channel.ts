@@ -83,9 +83,19 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   flowActive = true;
   closing = false;
   private readonly deliveries = new UnackedDeliveries();
+  /** message_stats counters, read by the management sampler (management/stats.ts): integer increments only. */
+  readonly stats = {
+    publish: 0,
+    confirm: 0,
+    returnUnroutable: 0,
+    deliver: 0,
+    deliverNoAck: 0,
+    get: 0,
+    getNoAck: 0,
+    ack: 0,
+    redeliver: 0,
+  };
   private readonly consumers = new Map<string, ChannelConsumer>();
-  /** Management message_stats: plain counters (deliveries are counted by the delivery tags). */
-  readonly stats = { publish: 0, ack: 0 };
   private readonly content = new ContentAssembler();
   /** basic.qos global=false: the prefetch given to consumers created afterwards (per_consumer_qos). */
   private consumerPrefetch = 0;
@@ -336,7 +346,11 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   }
 
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
-    const tag = this.deliveries.deliver(queue, entry, c, !c.noAck && !c.browse);
+    const ackRequired = !c.noAck && !c.browse;
+    const tag = this.deliveries.deliver(queue, entry, c, ackRequired);
+    if (ackRequired) this.stats.deliver++;
+    else this.stats.deliverNoAck++;
+    if (entry.redelivered) this.stats.redeliver++;
     this.connection.sendDelivery(this.id, c.tag, tag, entry.redelivered, entry.message);
   }
 
@@ -350,6 +364,9 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
       return;
     }
     const tag = this.deliveries.deliver(q, entry, undefined, !a.noAck);
+    if (a.noAck) this.stats.getNoAck++;
+    else this.stats.get++;
+    if (entry.redelivered) this.stats.redeliver++;
     const m = entry.message;
     this.send('basic.get-ok', {
       deliveryTag: tag,
@@ -456,8 +473,20 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     outcome: number,
     pending: Promise<void>[] | undefined,
   ): void {
-    if (mandatory && unroutable(outcome)) this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-    if (seq) this.confirms.settle(seq, (outcome & PUBLISH_REFUSED) === 0, pending);
+    if (mandatory && unroutable(outcome)) {
+      this.stats.returnUnroutable++;
+      this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+    }
+    if (!seq) return;
+    const ok = (outcome & PUBLISH_REFUSED) === 0;
+    if (ok) this.confirmed();
+    this.confirms.settle(seq, ok, pending);
+  }
+
+  /** Counts a positive confirm (when it is decided; the basic.ack may wait for the store). */
+  private confirmed(): void {
+    this.stats.confirm++;
+    this.connection.broker.stats.confirm++;
   }
 
   private basicReturn(message: Message, replyCode: number, replyText: string): void {

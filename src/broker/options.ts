@@ -57,6 +57,11 @@ export interface BrokerOptions {
    * Default undefined: no management listener.
    */
   mgmtPort: number | undefined;
+  /**
+   * Interval of the management statistics sampler in ms (RabbitMQ's
+   * collect_statistics_interval, default 5000); 0 turns sampling off (rates read 0).
+   */
+  statsIntervalMs: number;
 }
 
 export const DEFAULT_OPTIONS: BrokerOptions = {
@@ -78,6 +83,7 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   diskFreeLimit: 50_000_000,
   messageMemoryBudget: 256 * 1024 * 1024,
   mgmtPort: undefined,
+  statsIntervalMs: 5000,
 };
 
 /** Timestamped lines on stderr, as qpidd logs. */

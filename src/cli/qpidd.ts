@@ -75,6 +75,10 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       default: true,
       describe: "disable Nagle's algorithm on client sockets (--no-tcp-nodelay turns it back on)",
     })
+    .option('mgmt-stats-interval', {
+      type: 'number',
+      describe: 'management statistics sample interval in ms, for rates and charts (0 turns it off) [default: 5000]',
+    })
     .option('heartbeat', { type: 'number', describe: 'heartbeat interval offered to clients, seconds [default: 60]' })
     .example(`${NAME}`, 'listen on 127.0.0.1:5672 and [::1]:5672')
     .example(`${NAME} --port 0 --no-data-dir`, 'a throwaway broker on a free port')
@@ -126,6 +130,7 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
       messageMemoryBudget: args['message-memory-budget'],
       // A throwaway broker (--port 0) does not grab the well-known management port either.
       mgmtPort: args['mgmt-port'] ?? (args.port === 0 ? 0 : 15672),
+      statsIntervalMs: args['mgmt-stats-interval'],
     });
   } catch (e) {
     // Node's listen errors carry the port that failed (AMQP or management).
@@ -139,7 +144,7 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
     return 1;
   }
   io.stdout(`qpidd listening on ${broker.url}\n`);
-  io.stdout(`qpidd management on ${broker.mgmtUrl}\n`);
+  io.stdout(`qpidd management on ${broker.mgmtUrl} (web console and API)\n`);
   return broker;
 }
 

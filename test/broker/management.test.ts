@@ -726,9 +726,10 @@ describe('rates', () => {
       });
     }
     sampler.tick(1_005_000);
-    expect(sampler.rates(q as object)).toMatchObject({ publish: 2, messages: 2, messages_ready: 2, ack: 0 });
+    const r = (key: string) => sampler.rates(q as object)?.rate(key);
+    expect([r('publish'), r('messages'), r('messages_ready'), r('ack')]).toEqual([2, 2, 2, 0]);
     sampler.tick(1_010_000);
-    expect(sampler.rates(q as object)).toMatchObject({ publish: 0, messages: 0 });
+    expect([r('publish'), r('messages')]).toEqual([0, 0]);
     const totals = sampler.totals();
     expect(totals['publish']).toBe(tb.broker.stats.publish);
   });

@@ -15,7 +15,10 @@ describe('qpidd --mgmt-port', () => {
     const c = capture();
     const b = (await main(['--port', '0', '--interface', '127.0.0.1', '--log-enable', 'error'], c.io)) as Broker;
     try {
-      expect(c.out).toEqual([`qpidd listening on ${b.url}\n`, `qpidd management on ${b.mgmtUrl}\n`]);
+      expect(c.out).toEqual([
+        `qpidd listening on ${b.url}\n`,
+        `qpidd management on ${b.mgmtUrl} (web console and API)\n`,
+      ]);
       expect(b.mgmtPort).toBeGreaterThan(0);
       expect(b.mgmtPort).not.toBe(15672);
       const res = await fetch(`${b.mgmtUrl}/api/whoami`, {

@@ -6,7 +6,8 @@
 import type { BrokerCore } from '../broker-core.js';
 import type { Connection } from '../connection.js';
 
-export interface ManagementHost extends Pick<BrokerCore, 'options' | 'vhosts' | 'stats' | 'checkCredentials' | 'log'> {
+export interface ManagementHost
+  extends Pick<BrokerCore, 'options' | 'vhosts' | 'stats' | 'alarmActive' | 'checkCredentials' | 'log'> {
   readonly connections: ReadonlySet<Connection>;
   /** Address and port of the first AMQP listener. */
   readonly host: string;

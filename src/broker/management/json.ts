@@ -13,6 +13,7 @@ import { bindingIdentity } from '../exchanges/router.js';
 import { MESSAGE_OVERHEAD } from '../message.js';
 import type { Consumer, Queue } from '../queue.js';
 import type { VHost } from '../vhost.js';
+import { details, type Rates } from './rates.js';
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -69,14 +70,11 @@ function jsonToFieldValue(v: Json): FieldValue {
 // ---- rates ------------------------------------------------------------------
 
 /** `{name: n, name_details: {rate}}` for each counter, RabbitMQ's message_stats layout. */
-/** Per-second rates by counter name (management/stats.ts samples them). */
-export type Rates = Record<string, number>;
-
 export function withDetails(counters: Record<string, number>, rates: Rates | undefined): JsonObject {
   const out: JsonObject = {};
   for (const key of Object.keys(counters).sort()) {
     out[key] = counters[key] as number;
-    out[`${key}_details`] = { rate: rates?.[key] ?? 0 };
+    out[`${key}_details`] = details(rates, key);
   }
   return out;
 }
@@ -116,11 +114,11 @@ export type QueueDepth = { messages: number; messages_ready: number; messages_un
 export function depthJson(depth: QueueDepth, rates: Rates | undefined): JsonObject {
   return {
     messages: depth.messages,
-    messages_details: { rate: rates?.['messages'] ?? 0 },
+    messages_details: details(rates, 'messages'),
     messages_ready: depth.messages_ready,
-    messages_ready_details: { rate: rates?.['messages_ready'] ?? 0 },
+    messages_ready_details: details(rates, 'messages_ready'),
     messages_unacknowledged: depth.messages_unacknowledged,
-    messages_unacknowledged_details: { rate: rates?.['messages_unacknowledged'] ?? 0 },
+    messages_unacknowledged_details: details(rates, 'messages_unacknowledged'),
   };
 }
 
@@ -312,10 +310,10 @@ export function connectionJson(c: Connection, rates: Rates | undefined): JsonObj
     protocol: 'AMQP 0-9-1',
     recv_cnt: s.recvCnt,
     recv_oct: s.recvOct,
-    recv_oct_details: { rate: rates?.['recv_oct'] ?? 0 },
+    recv_oct_details: details(rates, 'recv_oct'),
     send_cnt: s.sendCnt,
     send_oct: s.sendOct,
-    send_oct_details: { rate: rates?.['send_oct'] ?? 0 },
+    send_oct_details: details(rates, 'send_oct'),
     send_pend: c.out.size,
     ssl: false,
     state: connectionState(c),

@@ -4,6 +4,8 @@
  */
 import { encodeContentHeaderPayload, type FieldTable } from '../../protocol/index.js';
 import { PRODUCT, VERSION } from '../../version.js';
+import type { Channel } from '../channel.js';
+import type { Connection } from '../connection.js';
 import { ChannelError, ConnectionError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import { Message, parseExpiration } from '../message.js';
@@ -35,7 +37,7 @@ import {
   withDetails,
 } from './json.js';
 import { nodeJson } from './node-json.js';
-import type { StatsSampler } from './stats.js';
+import { CHANNEL_KEYS, channelCounters, type StatsView } from './stats.js';
 
 /** The RabbitMQ version whose management API this one follows. */
 export const RABBITMQ_COMPAT_VERSION = '3.10.8';
@@ -55,7 +57,7 @@ const badRequest = (reason: Json) => new HttpError(400, 'bad_request', reason);
 
 export interface RequestContext {
   readonly broker: ManagementHost;
-  readonly sampler: StatsSampler;
+  readonly sampler: StatsView;
   readonly mgmtPort: number;
   readonly user: string;
   readonly method: string;
@@ -592,12 +594,22 @@ function closeConnection(ctx: RequestContext): Reply {
 
 function connectionChannels(ctx: RequestContext): Reply {
   const c = connectionParam(ctx);
-  return ok([...c.channels.values()].map((ch) => channelJson(c, ch)));
+  return ok([...c.channels.values()].map((ch) => channelWithStats(ctx, c, ch)));
+}
+
+function channelWithStats(ctx: RequestContext, c: Connection, ch: Channel): JsonObject {
+  const out = channelJson(c, ch);
+  const counters = channelCounters(ch);
+  // As for queues, message_stats appears once the channel has seen traffic.
+  if (CHANNEL_KEYS.some((k) => (counters[k] ?? 0) > 0)) {
+    out['message_stats'] = withDetails(counters, ctx.sampler.rates(ch));
+  }
+  return out;
 }
 
 function listChannels(ctx: RequestContext): Reply {
   const out: Json[] = [];
-  for (const c of ctx.broker.connections) for (const ch of c.channels.values()) out.push(channelJson(c, ch));
+  for (const c of ctx.broker.connections) for (const ch of c.channels.values()) out.push(channelWithStats(ctx, c, ch));
   return ok(out);
 }
 

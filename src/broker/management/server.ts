@@ -6,8 +6,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeAll, listenAll } from '../listen.js';
+import { ConsoleAssets } from './console-assets.js';
 import type { ManagementHost } from './host.js';
 import type { Json, JsonObject } from './json.js';
+import { paginate } from './pagination.js';
 import { HttpError, matchRoute, notFoundError, type Reply, type RequestContext, selectColumns } from './routes.js';
 import { StatsSampler } from './stats.js';
 
@@ -15,12 +17,13 @@ import { StatsSampler } from './stats.js';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ManagementOptions {
-  /** Statistics sample interval for rates (default 5000 ms, RabbitMQ's collect_statistics_interval). */
+  /** Statistics sample interval for rates (default: the broker's statsIntervalMs). */
   sampleIntervalMs?: number;
 }
 
 export class ManagementServer {
   readonly sampler: StatsSampler;
+  private readonly assets = new ConsoleAssets();
   private readonly servers: Server[] = [];
   private boundPort = 0;
 
@@ -28,7 +31,7 @@ export class ManagementServer {
     private readonly broker: ManagementHost,
     options: ManagementOptions = {},
   ) {
-    this.sampler = new StatsSampler(broker, options.sampleIntervalMs);
+    this.sampler = new StatsSampler(broker, options.sampleIntervalMs ?? broker.options.statsIntervalMs);
   }
 
   get port(): number {
@@ -68,6 +71,8 @@ export class ManagementServer {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
+    // The web console's page and assets are public; only the API behind them asks for credentials.
+    if (!url.pathname.startsWith('/api/') && this.assets.serve(req, res, url.pathname)) return;
     let reply: Reply;
     try {
       const user = this.authenticate(req);
@@ -94,7 +99,7 @@ export class ManagementServer {
         let parsed: JsonObject | undefined;
         const ctx: RequestContext = {
           broker: this.broker,
-          sampler: this.sampler,
+          sampler: this.sampler.view(url.searchParams),
           mgmtPort: this.boundPort,
           user,
           method,
@@ -104,8 +109,7 @@ export class ManagementServer {
           body: () => (parsed ??= parseBody(bodyText)),
         };
         reply = match.handler(ctx);
-        const columns = url.searchParams.get('columns');
-        if (columns && reply.body !== undefined) reply.body = selectColumns(reply.body, columns.split(','));
+        if (reply.body !== undefined) reply.body = shape(reply.body, url.searchParams);
       }
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
@@ -133,6 +137,17 @@ export class ManagementServer {
     }
     return user;
   }
+}
+
+/** RabbitMQ's `?page=` (filter, sort, paginate) and then `?columns=` (on the page's items). */
+function shape(body: Json, query: URLSearchParams): Json {
+  const paged = paginate(body, query);
+  const columns = query.get('columns')?.split(',');
+  if (columns === undefined) return paged;
+  if (paged !== body && paged !== null && typeof paged === 'object' && !Array.isArray(paged)) {
+    return { ...paged, items: selectColumns(paged['items'] as Json, columns) };
+  }
+  return selectColumns(paged, columns);
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -1,39 +1,175 @@
 /**
- * Rates for message_stats: every object's counters are sampled on a fixed
- * interval (RabbitMQ's collect_statistics_interval, 5 s by default) and a
- * rate is the change between the last two samples per second. Counts are
- * read live; only the `*_details.rate` values come from the samples.
+ * Statistics for message_stats: a periodic sampler of the integer counters
+ * the broker already keeps (queue, exchange, channel, connection and node
+ * totals), so the hot path pays one integer increment per event and nothing
+ * else. Every `intervalMs` (RabbitMQ's collect_statistics_interval, 5 s by
+ * default) the sampler copies each object's counters into a fixed-size ring
+ * of Float64Array slots; a rate is the change between the last two samples
+ * per second, and a request with RabbitMQ's `?lengths_age=&lengths_incr=`,
+ * `msg_rates_age=&msg_rates_incr=` or `data_rates_age=&data_rates_incr=`
+ * gets `samples`, `avg` and `avg_rate` read from the ring
+ * (rabbit_mgmt_stats:format_range).
  *
- * Queue counters are also folded into node-wide totals when a queue is
- * deleted, so /api/overview keeps counting what deleted queues did (as
- * RabbitMQ's overview does); a queue created and deleted between two samples
- * is not seen.
+ * Objects whose counters are all zero get no ring until they see traffic, so
+ * 10k idle queues cost nothing. Queue counters are folded into node totals
+ * when a queue is deleted, so /api/overview keeps counting what deleted
+ * queues did (as RabbitMQ's overview does); a queue created and deleted
+ * between two samples is not seen.
  */
-
+import type { Channel } from '../channel.js';
+import type { Connection } from '../connection.js';
+import type { Exchange } from '../exchange.js';
 import type { Queue } from '../queue.js';
 import type { ManagementHost } from './host.js';
-import { queueCounters, queueDepth, type Rates } from './json.js';
+import type { JsonObject } from './json.js';
+import { queueCounters, queueDepth } from './json.js';
+import { parseWindows, type Rates, type SampleWindow, type Windows, windowFor } from './rates.js';
 
-interface Sample {
-  at: number;
-  values: Record<string, number>;
-  rates: Rates;
+export type { Rates } from './rates.js';
+
+/** The statistics as one request sees them (its query's sample windows applied). */
+export interface StatsView {
+  rates(obj: object): Rates | undefined;
+  totals(): Record<string, number>;
 }
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 5000;
+/** Samples kept per object: 10 minutes at the default interval, enough for the console's charts. */
+export const DEFAULT_HISTORY = 121;
+
+const QUEUE_KEYS = [
+  'messages',
+  'messages_ready',
+  'messages_unacknowledged',
+  'publish',
+  'deliver',
+  'deliver_no_ack',
+  'get',
+  'get_no_ack',
+  'deliver_get',
+  'ack',
+  'redeliver',
+] as const;
+const EXCHANGE_KEYS = ['publish_in', 'publish_out'] as const;
+const CONNECTION_KEYS = ['recv_oct', 'send_oct'] as const;
+export const CHANNEL_KEYS = [
+  'publish',
+  'confirm',
+  'return_unroutable',
+  'deliver',
+  'deliver_no_ack',
+  'get',
+  'get_no_ack',
+  'deliver_get',
+  'ack',
+  'redeliver',
+] as const;
+const NODE_KEYS = [
+  'ack',
+  'confirm',
+  'deliver',
+  'deliver_get',
+  'deliver_no_ack',
+  'get',
+  'get_no_ack',
+  'publish',
+  'redeliver',
+  'messages',
+  'messages_ready',
+  'messages_unacknowledged',
+] as const;
+
+/** One object's ring: `keys.length` values per tick, written at slot `tick % capacity`. */
+class History {
+  readonly values: Float64Array;
+  constructor(
+    readonly keys: readonly string[],
+    readonly capacity: number,
+    /** Ticks before this one read as zero: the object was idle (all zero) or did not exist. */
+    readonly firstTick: number,
+  ) {
+    this.values = new Float64Array(capacity * keys.length);
+  }
+}
+
+/** Stands for an object that never had traffic: every value at every tick is 0. */
+const IDLE = new History([], 1, Number.POSITIVE_INFINITY);
+
+/** Reads an object's counters into `out` (in `keys` order) without allocating. */
+type Reader<T> = (obj: T, out: Float64Array) => void;
+
+const readQueue: Reader<Queue> = (q, out) => {
+  const s = q.stats;
+  const ready = q.messageCount;
+  out[0] = ready + q.unacked;
+  out[1] = ready;
+  out[2] = q.unacked;
+  out[3] = s.publish;
+  out[4] = s.deliver;
+  out[5] = s.deliverNoAck;
+  out[6] = s.get;
+  out[7] = s.getNoAck;
+  out[8] = s.deliver + s.deliverNoAck + s.get + s.getNoAck;
+  out[9] = s.ack;
+  out[10] = s.redeliver;
+};
+
+const readExchange: Reader<Exchange> = (x, out) => {
+  out[0] = x.stats.publishIn;
+  out[1] = x.stats.publishOut;
+};
+
+const readConnection: Reader<Connection> = (c, out) => {
+  out[0] = c.stats.recvOct;
+  out[1] = c.stats.sendOct;
+};
+
+const readChannel: Reader<Channel> = (ch, out) => {
+  const s = ch.stats;
+  out[0] = s.publish;
+  out[1] = s.confirm;
+  out[2] = s.returnUnroutable;
+  out[3] = s.deliver;
+  out[4] = s.deliverNoAck;
+  out[5] = s.get;
+  out[6] = s.getNoAck;
+  out[7] = s.deliver + s.deliverNoAck + s.get + s.getNoAck;
+  out[8] = s.ack;
+  out[9] = s.redeliver;
+};
+
+/** The message_stats counters of a channel, RabbitMQ's names. */
+export function channelCounters(ch: Channel): Record<string, number> {
+  const v = new Float64Array(CHANNEL_KEYS.length);
+  readChannel(ch, v);
+  const out: Record<string, number> = {};
+  CHANNEL_KEYS.forEach((k, i) => {
+    out[k] = v[i] as number;
+  });
+  return out;
+}
 
 export class StatsSampler {
-  private readonly samples = new WeakMap<object, Sample>();
+  private readonly histories = new WeakMap<object, History>();
   private readonly known = new Set<Queue>();
   private readonly retired: Record<string, number> = {};
+  private readonly scratch = new Float64Array(32);
+  /** Wall-clock time of each tick, at slot `tick % capacity`. */
+  private readonly times: Float64Array;
+  private tickNo = -1;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly broker: ManagementHost,
     readonly intervalMs = DEFAULT_SAMPLE_INTERVAL_MS,
-  ) {}
+    readonly capacity = DEFAULT_HISTORY,
+  ) {
+    this.times = new Float64Array(capacity);
+  }
 
+  /** Starts sampling; an interval of 0 turns statistics off (rates stay 0). */
   start(): void {
+    if (this.intervalMs <= 0) return;
     this.tick();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
@@ -44,42 +180,116 @@ export class StatsSampler {
     this.timer = undefined;
   }
 
-  /** Takes one sample of every queue, exchange, connection and the node totals. */
+  /** Takes one sample of every queue, exchange, connection, channel and the node totals. */
   tick(now = Date.now()): void {
     try {
+      this.tickNo++;
+      this.times[this.tickNo % this.capacity] = now;
       for (const v of this.broker.vhosts.values()) {
-        for (const q of v.queues.values()) this.record(q, { ...queueCounters(q), ...queueDepth(q) }, now);
-        for (const x of v.exchanges.values()) {
-          this.record(x, { publish_in: x.stats.publishIn, publish_out: x.stats.publishOut }, now);
-        }
+        for (const q of v.queues.values()) this.record(q, QUEUE_KEYS, readQueue);
+        for (const x of v.exchanges.values()) this.record(x, EXCHANGE_KEYS, readExchange);
       }
       for (const c of this.broker.connections) {
-        this.record(c, { recv_oct: c.stats.recvOct, send_oct: c.stats.sendOct }, now);
+        this.record(c, CONNECTION_KEYS, readConnection);
+        for (const ch of c.channels.values()) this.record(ch, CHANNEL_KEYS, readChannel);
       }
-      this.record(this.broker, this.totals(), now);
+      const totals = { ...this.totals(), ...this.depthTotals() };
+      this.record(this.broker, NODE_KEYS, (_b, out) => {
+        NODE_KEYS.forEach((k, i) => {
+          out[i] = totals[k] ?? 0;
+        });
+      });
     } catch (e) {
       this.broker.log('warn', `management statistics sample failed: ${(e as Error).message}`);
     }
   }
 
-  private record(obj: object, values: Record<string, number>, now: number): void {
-    const prev = this.samples.get(obj);
-    const rates: Rates = {};
-    if (prev !== undefined && now > prev.at) {
-      const secs = (now - prev.at) / 1000;
-      for (const [k, v] of Object.entries(values)) {
-        rates[k] = Math.round(((v - (prev.values[k] ?? 0)) / secs) * 10) / 10;
-      }
+  private record<T extends object>(obj: T, keys: readonly string[], read: Reader<T>): void {
+    const out = this.scratch;
+    read(obj, out);
+    let h = this.histories.get(obj);
+    if (h === undefined) {
+      let idle = true;
+      for (let i = 0; i < keys.length; i++) if (out[i] !== 0) idle = false;
+      if (idle) return;
+      h = new History(keys, this.capacity, this.tickNo);
+      this.histories.set(obj, h);
     }
-    this.samples.set(obj, { at: now, values, rates });
+    h.values.set(out.subarray(0, keys.length), (this.tickNo % this.capacity) * keys.length);
   }
 
-  /** The rates of an object from its last two samples (empty before the second sample). */
+  /** The statistics with the sample windows of a request's query (`lengths_age`, `msg_rates_age`, ...). */
+  view(query?: URLSearchParams): StatsView {
+    const windows = parseWindows(query);
+    return { rates: (obj) => this.ratesOf(obj, windows), totals: () => this.totals() };
+  }
+
+  /** The rates of an object (undefined when it has never seen traffic: every rate is 0). */
   rates(obj: object): Rates | undefined {
-    return this.samples.get(obj)?.rates;
+    return this.ratesOf(obj, {});
   }
 
-  /** Node-wide message counters: queue counters of live and deleted queues, publishes as the channels counted them. */
+  private ratesOf(obj: object, windows: Windows): Rates | undefined {
+    // Without history every sample is 0; only a request for samples needs them spelled out.
+    const h = this.histories.get(obj) ?? (Object.keys(windows).length > 0 ? IDLE : undefined);
+    if (h === undefined) return undefined;
+    return {
+      rate: (key) => this.rate(h, key),
+      details: (key) => {
+        const w = windowFor(windows, key);
+        const rate = this.rate(h, key);
+        return w === undefined ? { rate } : { rate, ...this.range(h, key, w) };
+      },
+    };
+  }
+
+  /** The value of `key` at tick `t` (0 before the object's first sample). */
+  private valueAt(h: History, k: number, t: number): number {
+    if (t < h.firstTick || t < 0) return 0;
+    return h.values[(t % this.capacity) * h.keys.length + k] as number;
+  }
+
+  private rate(h: History, key: string): number {
+    const k = h.keys.indexOf(key);
+    const t = this.tickNo;
+    if (k < 0 || t < 1) return 0;
+    const secs = ((this.times[t % this.capacity] as number) - (this.times[(t - 1) % this.capacity] as number)) / 1000;
+    if (!(secs > 0)) return 0;
+    return Math.round(((this.valueAt(h, k, t) - this.valueAt(h, k, t - 1)) / secs) * 10) / 10;
+  }
+
+  /**
+   * RabbitMQ's samples for a window: newest first, one per `incr` back to
+   * `age`, each the last sampled value at or before its timestamp; avg_rate is
+   * the change over the window per second, avg the mean sample.
+   */
+  private range(h: History, key: string, w: SampleWindow): JsonObject {
+    const k = h.keys.indexOf(key);
+    const samples: JsonObject[] = [];
+    const oldest = Math.max(0, this.tickNo - this.capacity + 1);
+    let t = this.tickNo;
+    const newestTime = this.times[t % this.capacity] as number;
+    const n = Math.floor(w.ageMs / w.incrMs) + 1;
+    for (let i = 0; i < n; i++) {
+      const at = newestTime - i * w.incrMs;
+      while (t > oldest && (this.times[t % this.capacity] as number) > at) t--;
+      if (t < 0 || (this.times[t % this.capacity] as number) > at) break;
+      samples.push({ sample: k < 0 ? 0 : this.valueAt(h, k, t), timestamp: Math.round(at) });
+    }
+    const first = samples[samples.length - 1];
+    const last = samples[0];
+    let sum = 0;
+    for (const s of samples) sum += s['sample'] as number;
+    const spanSecs = first && last ? ((last['timestamp'] as number) - (first['timestamp'] as number)) / 1000 : 0;
+    const avgRate = spanSecs > 0 ? ((last?.['sample'] as number) - (first?.['sample'] as number)) / spanSecs : 0;
+    return {
+      samples,
+      avg_rate: Math.round(avgRate * 10) / 10,
+      avg: samples.length > 0 ? Math.round((sum / samples.length) * 10) / 10 : 0,
+    };
+  }
+
+  /** Node-wide counters: queue counters of live and deleted queues, publishes and confirms as channels counted them, and depth. */
   totals(): Record<string, number> {
     for (const v of this.broker.vhosts.values()) for (const q of v.queues.values()) this.known.add(q);
     // Every counter is present (zero) even before the first queue exists, as in RabbitMQ's overview.
@@ -95,6 +305,21 @@ export class StatsSampler {
     }
     delete sum['get_empty'];
     sum['publish'] = this.broker.stats.publish;
+    sum['confirm'] = this.broker.stats.confirm;
     return sum;
+  }
+
+  /** Node-wide queue depth for the overview's queue_totals (and its samples). */
+  depthTotals(): Record<string, number> {
+    const d = { messages: 0, messages_ready: 0, messages_unacknowledged: 0 };
+    for (const v of this.broker.vhosts.values()) {
+      for (const q of v.queues.values()) {
+        const x = queueDepth(q);
+        d.messages += x.messages;
+        d.messages_ready += x.messages_ready;
+        d.messages_unacknowledged += x.messages_unacknowledged;
+      }
+    }
+    return d;
   }
 }

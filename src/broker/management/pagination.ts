@@ -1,0 +1,82 @@
+/**
+ * RabbitMQ's paginated listings (rabbit_mgmt_util:filter_and_paginate): with
+ * `?page=N`, a list endpoint answers `{items, page, page_size, page_count,
+ * item_count, filtered_count, total_count}` after filtering by `name`
+ * (a regex with `use_regex=true`, else a case-insensitive substring) and
+ * sorting by `sort` (a dotted field path) and `sort_reverse`. Errors and
+ * limits follow RabbitMQ: page_size at most 500, a page past the end is 400.
+ */
+import type { Json, JsonObject } from './json.js';
+import { HttpError } from './routes.js';
+
+export const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 100;
+
+function field(o: Json, path: string): Json | undefined {
+  let v: Json | undefined = o;
+  for (const p of path.split('.')) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? v[p] : undefined;
+  return v;
+}
+
+function compare(a: Json | undefined, b: Json | undefined): number {
+  // Missing values sort first, numbers numerically, everything else as text.
+  if (a === undefined || a === null) return b === undefined || b === null ? 0 : -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function positiveInt(query: URLSearchParams, name: string, dflt: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new HttpError(400, 'bad_request', `${name} must be a positive integer`);
+  return n;
+}
+
+function nameFilter(query: URLSearchParams): ((name: string) => boolean) | undefined {
+  const name = query.get('name');
+  if (!name) return undefined;
+  if (query.get('use_regex') === 'true') {
+    let re: RegExp;
+    try {
+      re = new RegExp(name);
+    } catch {
+      throw new HttpError(400, 'bad_request', `invalid regular expression: ${name}`);
+    }
+    return (n) => re.test(n);
+  }
+  const lower = name.toLowerCase();
+  return (n) => n.toLowerCase().includes(lower);
+}
+
+/** Applies `?page=` to a list reply; other replies (and lists without `page`) pass through. */
+export function paginate(body: Json, query: URLSearchParams): Json {
+  if (!Array.isArray(body) || !query.has('page')) return body;
+  const page = positiveInt(query, 'page', 1);
+  const size = positiveInt(query, 'page_size', DEFAULT_PAGE_SIZE);
+  if (size > MAX_PAGE_SIZE) throw new HttpError(400, 'bad_request', `page_size must be at most ${MAX_PAGE_SIZE}`);
+  const keep = nameFilter(query);
+  let items = keep ? body.filter((o) => keep(String(field(o, 'name') ?? ''))) : [...body];
+  const sort = query.get('sort');
+  if (sort) {
+    const dir = query.get('sort_reverse') === 'true' ? -1 : 1;
+    items.sort((a, b) => dir * compare(field(a, sort), field(b, sort)));
+  }
+  const pageCount = Math.ceil(items.length / size);
+  if (page > 1 && page > pageCount) throw new HttpError(400, 'bad_request', 'Page out of range');
+  const filtered = items.length;
+  items = items.slice((page - 1) * size, page * size);
+  const out: JsonObject = {
+    filtered_count: filtered,
+    item_count: items.length,
+    items,
+    page,
+    page_count: pageCount,
+    page_size: size,
+    total_count: body.length,
+  };
+  return out;
+}
