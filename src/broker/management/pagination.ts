@@ -4,7 +4,8 @@
  * item_count, filtered_count, total_count}` after filtering by `name`
  * (a regex with `use_regex=true`, else a case-insensitive substring) and
  * sorting by `sort` (a dotted field path) and `sort_reverse`. Errors and
- * limits follow RabbitMQ: page_size at most 500, a page past the end is 400.
+ * limits follow RabbitMQ 3.10 (page_size at most 500, a page past the end is
+ * 400 page_out_of_range), with its error texts.
  */
 import type { Json, JsonObject } from './json.js';
 import { HttpError } from './routes.js';
@@ -28,12 +29,14 @@ function compare(a: Json | undefined, b: Json | undefined): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function positiveInt(query: URLSearchParams, name: string, dflt: number): number {
+const invalid = () => new HttpError(400, 'bad_request', 'Pagination parameters are invalid');
+
+/** An integer query parameter; anything else is RabbitMQ's "Pagination parameters are invalid". */
+function intParam(query: URLSearchParams, name: string): number | undefined {
   const raw = query.get(name);
-  if (raw === null || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new HttpError(400, 'bad_request', `${name} must be a positive integer`);
-  return n;
+  if (raw === null) return undefined;
+  if (!/^-?\d+$/.test(raw)) throw invalid();
+  return Number(raw);
 }
 
 function nameFilter(query: URLSearchParams): ((name: string) => boolean) | undefined {
@@ -44,7 +47,7 @@ function nameFilter(query: URLSearchParams): ((name: string) => boolean) | undef
     try {
       re = new RegExp(name);
     } catch {
-      throw new HttpError(400, 'bad_request', `invalid regular expression: ${name}`);
+      throw invalid();
     }
     return (n) => re.test(n);
   }
@@ -55,9 +58,16 @@ function nameFilter(query: URLSearchParams): ((name: string) => boolean) | undef
 /** Applies `?page=` to a list reply; other replies (and lists without `page`) pass through. */
 export function paginate(body: Json, query: URLSearchParams): Json {
   if (!Array.isArray(body) || !query.has('page')) return body;
-  const page = positiveInt(query, 'page', 1);
-  const size = positiveInt(query, 'page_size', DEFAULT_PAGE_SIZE);
-  if (size > MAX_PAGE_SIZE) throw new HttpError(400, 'bad_request', `page_size must be at most ${MAX_PAGE_SIZE}`);
+  const page = intParam(query, 'page') as number;
+  const givenSize = intParam(query, 'page_size');
+  const size = givenSize ?? DEFAULT_PAGE_SIZE;
+  if (page < 1 || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new HttpError(
+      400,
+      'invalid_pagination_parameters',
+      `Invalid pagination parameters: page number ${page}, page size ${givenSize ?? 'undefined'}`,
+    );
+  }
   const keep = nameFilter(query);
   let items = keep ? body.filter((o) => keep(String(field(o, 'name') ?? ''))) : [...body];
   const sort = query.get('sort');
@@ -66,7 +76,13 @@ export function paginate(body: Json, query: URLSearchParams): Json {
     items.sort((a, b) => dir * compare(field(a, sort), field(b, sort)));
   }
   const pageCount = Math.ceil(items.length / size);
-  if (page > 1 && page > pageCount) throw new HttpError(400, 'bad_request', 'Page out of range');
+  if (page > 1 && page > pageCount) {
+    throw new HttpError(
+      400,
+      'page_out_of_range',
+      `Page out of range, page: ${page} page size: ${size}, len: ${items.length}`,
+    );
+  }
   const filtered = items.length;
   items = items.slice((page - 1) * size, page * size);
   const out: JsonObject = {

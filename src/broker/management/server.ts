@@ -72,7 +72,10 @@ export class ManagementServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     // The web console's page and assets are public; only the API behind them asks for credentials.
-    if (!url.pathname.startsWith('/api/') && this.assets.serve(req, res, url.pathname)) return;
+    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) {
+      if (!this.assets.serve(req, res, url.pathname)) send(res, { status: 404, body: notFoundBody() });
+      return;
+    }
     let reply: Reply;
     try {
       const user = this.authenticate(req);
@@ -148,6 +151,11 @@ function shape(body: Json, query: URLSearchParams): Json {
     return { ...paged, items: selectColumns(paged['items'] as Json, columns) };
   }
   return selectColumns(paged, columns);
+}
+
+function notFoundBody(): Json {
+  const e = notFoundError();
+  return { error: e.error, reason: e.reason };
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -259,34 +259,32 @@ export class StatsSampler {
   }
 
   /**
-   * RabbitMQ's samples for a window: newest first, one per `incr` back to
-   * `age`, each the last sampled value at or before its timestamp; avg_rate is
-   * the change over the window per second, avg the mean sample.
+   * RabbitMQ's samples for a window (rabbit_mgmt_stats:format_range): newest
+   * first, at multiples of `incr` back over `age`, each the last sampled value
+   * at or before its timestamp; avg_rate is the change over the window per
+   * second, avg the mean sample.
    */
   private range(h: History, key: string, w: SampleWindow): JsonObject {
+    if (this.tickNo < 0) return { avg: 0, avg_rate: 0, samples: [] };
     const k = h.keys.indexOf(key);
     const samples: JsonObject[] = [];
     const oldest = Math.max(0, this.tickNo - this.capacity + 1);
     let t = this.tickNo;
-    const newestTime = this.times[t % this.capacity] as number;
+    const newest = Math.floor((this.times[t % this.capacity] as number) / w.incrMs) * w.incrMs;
     const n = Math.floor(w.ageMs / w.incrMs) + 1;
-    for (let i = 0; i < n; i++) {
-      const at = newestTime - i * w.incrMs;
-      while (t > oldest && (this.times[t % this.capacity] as number) > at) t--;
-      if (t < 0 || (this.times[t % this.capacity] as number) > at) break;
-      samples.push({ sample: k < 0 ? 0 : this.valueAt(h, k, t), timestamp: Math.round(at) });
-    }
-    const first = samples[samples.length - 1];
-    const last = samples[0];
     let sum = 0;
-    for (const s of samples) sum += s['sample'] as number;
-    const spanSecs = first && last ? ((last['timestamp'] as number) - (first['timestamp'] as number)) / 1000 : 0;
-    const avgRate = spanSecs > 0 ? ((last?.['sample'] as number) - (first?.['sample'] as number)) / spanSecs : 0;
-    return {
-      samples,
-      avg_rate: Math.round(avgRate * 10) / 10,
-      avg: samples.length > 0 ? Math.round((sum / samples.length) * 10) / 10 : 0,
-    };
+    for (let i = 0; i < n; i++) {
+      const at = newest - i * w.incrMs;
+      while (t > oldest && (this.times[t % this.capacity] as number) > at) t--;
+      // Before the first tick nothing was counted yet.
+      const value = t < 0 || (this.times[t % this.capacity] as number) > at || k < 0 ? 0 : this.valueAt(h, k, t);
+      samples.push({ sample: value, timestamp: at });
+      sum += value;
+    }
+    const first = (samples[samples.length - 1]?.['sample'] as number | undefined) ?? 0;
+    const last = (samples[0]?.['sample'] as number | undefined) ?? 0;
+    const spanSecs = ((n - 1) * w.incrMs) / 1000;
+    return { avg: n > 0 ? sum / n : 0, avg_rate: spanSecs > 0 ? (last - first) / spanSecs : 0, samples };
   }
 
   /** Node-wide counters: queue counters of live and deleted queues, publishes and confirms as channels counted them, and depth. */
