@@ -90,6 +90,7 @@ function options(data: ChartData, width: number, unit: string): uPlot.Options {
         label: s.label,
         stroke: COLORS[i % COLORS.length],
         width: 2,
+        points: { show: false },
         value: (_u: uPlot, v: number | null) => (v === null ? '–' : `${v}${unit}`),
       })),
     ],
