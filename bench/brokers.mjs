@@ -50,21 +50,24 @@ function withCredentials(url) {
 
 /**
  * The bundled broker: BENCH_BUNDLED_URL (+ BENCH_BUNDLED_PID) when set, else a
- * child `node bin/qpidd.js --port 0 --no-data-dir` whose stdout announces the port.
+ * child `node bin/qpidd.js --port 0 --no-data-dir [args]` whose stdout announces the port.
+ * `variant` names another bundled broker run beside it (another `bin`, other `args`).
+ * @param {{ kind?: string, bin?: string, args?: string[] }} [variant]
  * @returns {Promise<BrokerHandle>}
  */
-export async function startBundled(repoRoot, log) {
-  if (process.env.BENCH_BUNDLED_URL) {
+export async function startBundled(repoRoot, log, variant = {}) {
+  const kind = variant.kind ?? 'bundled';
+  if (process.env.BENCH_BUNDLED_URL && kind === 'bundled') {
     const pid = process.env.BENCH_BUNDLED_PID ? Number(process.env.BENCH_BUNDLED_PID) : undefined;
     log(`bundled: using BENCH_BUNDLED_URL ${process.env.BENCH_BUNDLED_URL} (pid ${pid ?? 'unknown'})`);
     return { kind: 'bundled', url: withCredentials(process.env.BENCH_BUNDLED_URL), pid, stop: async () => {} };
   }
-  const bin = process.env.BENCH_QPIDD || join(repoRoot, 'bin', 'qpidd.js');
+  const bin = variant.bin || process.env.BENCH_QPIDD || join(repoRoot, 'bin', 'qpidd.js');
   if (!existsSync(bin)) throw new Error(`${bin} not found (set BENCH_BUNDLED_URL to benchmark another broker)`);
   // BENCH_QPIDD_ARGS: a JSON array of extra qpidd options (e.g. ["--data-dir", DIR], which replaces --no-data-dir).
   const extra = process.env.BENCH_QPIDD_ARGS ? JSON.parse(process.env.BENCH_QPIDD_ARGS) : [];
   const storage = extra.includes('--data-dir') ? [] : ['--no-data-dir'];
-  const child = spawn(process.execPath, [bin, '--port', '0', ...storage, ...extra], {
+  const child = spawn(process.execPath, [bin, '--port', '0', ...storage, ...extra, ...(variant.args ?? [])], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,10 +106,10 @@ export async function startBundled(repoRoot, log) {
   });
   // Keep draining its output so a chatty broker never blocks on a full pipe.
   child.stdout.resume();
-  log(`bundled: qpidd pid ${child.pid} at ${url}`);
+  log(`${kind}: qpidd pid ${child.pid} at ${url} (${[bin, ...(variant.args ?? [])].join(' ')})`);
 
   return {
-    kind: 'bundled',
+    kind,
     url: withCredentials(url),
     pid: child.pid,
     stop: async () => {
