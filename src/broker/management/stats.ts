@@ -34,8 +34,8 @@ export interface StatsView {
 }
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 5000;
-/** Samples kept per object: 10 minutes at the default interval, enough for the console's charts. */
-export const DEFAULT_HISTORY = 121;
+/** Samples kept per object: 5 minutes at the default interval, the console charts' window (about 5 KiB per active queue). */
+export const DEFAULT_HISTORY = 61;
 
 const QUEUE_KEYS = [
   'messages',
