@@ -145,8 +145,9 @@ export class ManagementServer {
 /** RabbitMQ's `?page=` (filter, sort, paginate) and then `?columns=` (on the page's items). */
 function shape(body: Json, query: URLSearchParams): Json {
   const paged = paginate(body, query);
-  const columns = query.get('columns')?.split(',');
-  if (columns === undefined) return paged;
+  const raw = query.get('columns');
+  if (!raw) return paged;
+  const columns = raw.split(',');
   if (paged !== body && paged !== null && typeof paged === 'object' && !Array.isArray(paged)) {
     return { ...paged, items: selectColumns(paged['items'] as Json, columns) };
   }
