@@ -42,16 +42,19 @@ await sub.consume('orders', (m) => {
   }, 8);
 });
 
-const until = Date.now() + seconds * 1000;
+// Traffic runs on while the screenshots are taken, so the latest rates are not zero.
+let running = true;
 let sent = 0;
-while (Date.now() < until) {
-  const burst = 20 + Math.round(15 * Math.sin(sent / 400));
-  for (let i = 0; i < burst; i++)
-    pub.publish('shop', `order.${sent % 3 ? 'new' : 'paid'}`, Buffer.from(`{"id":${sent++}}`));
-  await pub.waitForConfirms();
-  await new Promise((r) => setTimeout(r, 100));
-}
-console.log(`published ${sent}, acknowledged ${acked}`);
+const traffic = (async () => {
+  while (running) {
+    const burst = 20 + Math.round(15 * Math.sin(sent / 400));
+    for (let i = 0; i < burst; i++)
+      pub.publish('shop', `order.${sent % 3 ? 'new' : 'paid'}`, Buffer.from(`{"id":${sent++}}`));
+    await pub.waitForConfirms();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})();
+await new Promise((r) => setTimeout(r, seconds * 1000));
 
 const profile = mkdtempSync(join(tmpdir(), 'qpid-console-shots-'));
 const context = await chromium.launchPersistentContext(profile, {
@@ -83,6 +86,9 @@ try {
   await page.screenshot({ path: join(out, 'console-queue.png'), fullPage: true });
   console.log(`screenshots in ${out}`);
 } finally {
+  running = false;
+  await traffic;
+  console.log(`published ${sent}, acknowledged ${acked}`);
   await context.close();
   rmSync(profile, { recursive: true, force: true });
   await conn.close();
