@@ -5,18 +5,22 @@
  * `msg_rates_age`/`msg_rates_incr` for message_stats, `data_rates_age`/
  * `data_rates_incr` for connection bytes; ages and increments in seconds.
  */
-import type { JsonObject } from './json.js';
+/** One sample of a counter, as RabbitMQ's `samples` lists them. */
+export type Sample = { sample: number; timestamp: number };
+
+/** A `*_details` object: `{rate}`, plus `samples`, `avg_rate` and `avg` for a windowed request. */
+export type Details = { rate: number; samples?: Sample[]; avg_rate?: number; avg?: number };
 
 /** One object's statistics as a request sees them: its current rates and, when a window was asked for, samples. */
 export interface Rates {
   /** Per-second change of `key` between the last two samples (0 before the second sample). */
   rate(key: string): number;
   /** `{rate}`, plus `samples`, `avg_rate` and `avg` when the request asked for a window covering `key`. */
-  details(key: string): JsonObject;
+  details(key: string): Details;
 }
 
 /** `{rate: 0}` for an object without statistics. */
-export function details(rates: Rates | undefined, key: string): JsonObject {
+export function details(rates: Rates | undefined, key: string): Details {
   return rates === undefined ? { rate: 0 } : rates.details(key);
 }
 

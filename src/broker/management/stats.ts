@@ -21,9 +21,8 @@ import type { Connection } from '../connection.js';
 import type { Exchange } from '../exchange.js';
 import type { Queue } from '../queue.js';
 import type { ManagementHost } from './host.js';
-import type { JsonObject } from './json.js';
 import { queueCounters, queueDepth } from './json.js';
-import { parseWindows, type Rates, type SampleWindow, type Windows, windowFor } from './rates.js';
+import { parseWindows, type Rates, type Sample, type SampleWindow, type Windows, windowFor } from './rates.js';
 
 export type { Rates } from './rates.js';
 
@@ -264,10 +263,10 @@ export class StatsSampler {
    * at or before its timestamp; avg_rate is the change over the window per
    * second, avg the mean sample.
    */
-  private range(h: History, key: string, w: SampleWindow): JsonObject {
+  private range(h: History, key: string, w: SampleWindow): { avg: number; avg_rate: number; samples: Sample[] } {
     if (this.tickNo < 0) return { avg: 0, avg_rate: 0, samples: [] };
     const k = h.keys.indexOf(key);
-    const samples: JsonObject[] = [];
+    const samples: Sample[] = [];
     const oldest = Math.max(0, this.tickNo - this.capacity + 1);
     let t = this.tickNo;
     const newest = Math.floor((this.times[t % this.capacity] as number) / w.incrMs) * w.incrMs;
@@ -281,8 +280,8 @@ export class StatsSampler {
       samples.push({ sample: value, timestamp: at });
       sum += value;
     }
-    const first = (samples[samples.length - 1]?.['sample'] as number | undefined) ?? 0;
-    const last = (samples[0]?.['sample'] as number | undefined) ?? 0;
+    const first = samples[samples.length - 1]?.sample ?? 0;
+    const last = samples[0]?.sample ?? 0;
     const spanSecs = ((n - 1) * w.incrMs) / 1000;
     return { avg: n > 0 ? sum / n : 0, avg_rate: spanSecs > 0 ? (last - first) / spanSecs : 0, samples };
   }
