@@ -12,15 +12,16 @@ function clientName(props: Json): string {
   return parts.join(' · ');
 }
 
-function CloseForm(props: { api: Api; name: string; onClosed: () => void }) {
+function CloseForm(props: { api: Api; name: string; onClosed: (name: string) => void }) {
   const [reason, setReason] = useState('Closed via management console');
   const a = useAction();
   const submit = (e: Event) => {
     e.preventDefault();
     void a.run(async () => {
       await props.api.del(`/connections/${seg(props.name)}`, { 'X-Reason': reason });
-      props.onClosed();
-      return `Closed ${props.name}`;
+      // The page says so: this form goes away with the connection.
+      props.onClosed(props.name);
+      return undefined;
     });
   };
   return html`<form class="inline" onSubmit=${submit} aria-label=${`Close connection ${props.name}`}>
@@ -33,6 +34,12 @@ function CloseForm(props: { api: Api; name: string; onClosed: () => void }) {
 export function Connections(props: { api: Api }) {
   const { data, error, reload } = usePoll(() => props.api.get('/connections'), [props.api]);
   const [open, setOpen] = useState<string | undefined>(undefined);
+  const [closed, setClosed] = useState<string | undefined>(undefined);
+  const onClosed = (name: string) => {
+    setClosed(`Closed ${name}`);
+    setOpen(undefined);
+    reload();
+  };
   const columns: Column<Json>[] = [
     {
       key: 'name',
@@ -52,7 +59,7 @@ export function Connections(props: { api: Api }) {
   const rows: Json[] = data ?? [];
   const selected = rows.find((c) => c.name === open);
   return html`<${Section} title="Connections">
-    <${ErrorBox} error=${error} />
+    <${ErrorBox} error=${error} /><${Notice} text=${closed} />
     <${Table} label="Connections" columns=${columns} rows=${rows} rowKey=${(c: Json) => c.name} empty="No connections." />
     ${
       selected &&
@@ -66,7 +73,7 @@ export function Connections(props: { api: Api }) {
         </dl>
         <h4>Client properties</h4>
         <pre class="props">${JSON.stringify(selected.client_properties ?? {}, null, 2)}</pre>
-        <${CloseForm} api=${props.api} name=${selected.name} onClosed=${reload} />
+        <${CloseForm} api=${props.api} name=${selected.name} onClosed=${onClosed} />
       </div>`
     }
   </${Section}>`;
