@@ -25,7 +25,11 @@ export function newVhost(): VHost {
 /** A connection stand-in that records what a channel sends; flush hooks run on flush(). */
 export class RecordingHost implements ChannelHost {
   readonly name = 'test-connection';
-  readonly broker = { options: DEFAULT_OPTIONS, stats: { publish: 0, confirm: 0 }, directReply: new DirectReplyRegistry() };
+  readonly broker = {
+    options: DEFAULT_OPTIONS,
+    stats: { publish: 0, confirm: 0 },
+    directReply: new DirectReplyRegistry(),
+  };
   readonly capabilities = { consumerCancelNotify: true };
   readonly sent: Sent[] = [];
   writable = true;
