@@ -150,21 +150,31 @@ export async function main(argv: string[], io: QpiddIo = defaultIo): Promise<Bro
 
 /** Entry point used by bin/qpidd.js: runs until SIGINT/SIGTERM, then closes every connection (320) and exits 0. */
 export async function run(): Promise<void> {
-  const result = await main(process.argv.slice(2));
-  if (typeof result === 'number') {
-    process.exitCode = result;
-    return;
-  }
-  const broker = result;
-  let stopping = false;
+  // Handlers go in before the broker starts: a supervisor (or a test) may signal as soon as it reads the
+  // "listening" line, and a signal with no handler yet would kill the process instead of a clean 320 close.
+  let broker: Broker | undefined;
+  let signalled = false;
   const shutdown = () => {
-    if (stopping) return;
-    stopping = true;
-    broker.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    if (signalled) return;
+    signalled = true;
+    if (broker) stopAndExit(broker);
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  const result = await main(process.argv.slice(2));
+  if (typeof result === 'number') {
+    process.removeListener('SIGINT', shutdown);
+    process.removeListener('SIGTERM', shutdown);
+    process.exitCode = result;
+    return;
+  }
+  broker = result;
+  if (signalled) stopAndExit(broker);
+}
+
+function stopAndExit(broker: Broker): void {
+  broker.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 }
