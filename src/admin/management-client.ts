@@ -220,21 +220,23 @@ export class ManagementClient {
 
   // ---- transport ----------------------------------------------------------
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One API call answering JSON (used by the access-control client too). */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.raw(method, path, body);
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  private async send(method: string, path: string, body?: unknown): Promise<number> {
-    const res = await this.raw(method, path, body);
+  /** One API call whose answer is only a status (201, 204, ...). */
+  async send(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<number> {
+    const res = await this.raw(method, path, body, headers);
     await res.arrayBuffer();
     return res.status;
   }
 
-  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
+  private async raw(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<Response> {
     const url = new URL(path.replace(/^\//, ''), this.base);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extra };
     if (this.authHeader) headers['authorization'] = this.authHeader;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

@@ -1,5 +1,6 @@
 /** What connections and channels need from the broker that owns them. */
 import type { FieldTable } from '../protocol/index.js';
+import type { AccessControl } from './auth/access-control.js';
 import type { DirectReplyRegistry } from './direct-reply-to.js';
 import type { BrokerOptions, LogLevel } from './options.js';
 import type { VHost } from './vhost.js';
@@ -8,6 +9,14 @@ export interface BrokerStats {
   publish: number;
   /** Publisher confirms (positive) decided, for the overview's confirm rate. */
   confirm: number;
+}
+
+/** What the limits count of a connection (connection.ts Connection has these). */
+export interface TrackedConnection {
+  readonly opened: boolean;
+  readonly user: string;
+  readonly vhostName: string | undefined;
+  readonly channels: ReadonlyMap<number, unknown>;
 }
 
 export interface BrokerCore {
@@ -19,7 +28,11 @@ export interface BrokerCore {
   /** True while the memory alarm blocks publishers. */
   readonly alarmActive: boolean;
   serverProperties(localAddress?: string): FieldTable;
-  checkCredentials(user: string, password: string, remoteAddress: string | undefined): boolean;
+  readonly access: AccessControl;
+  checkCredentials(user: string, password: string, remoteAddress: string | undefined, mechanism?: string): boolean;
+  checkExternal(user: string, remoteAddress: string | undefined): boolean;
+  /** Opened connections matching `pred`, for the connection and channel limits. */
+  countConnections(pred: (c: TrackedConnection) => boolean): number;
   /** `c` is the closed connection (connection.ts Connection; typed loosely so this module stays below it). */
   connectionClosed(c: object): void;
   log(level: LogLevel, message: string): void;

@@ -5,10 +5,13 @@
 import { statfs } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { totalmem } from 'node:os';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { getHeapStatistics } from 'node:v8';
 import { type FieldTable, MANAGEMENT_URL_PROPERTY } from '../protocol/index.js';
 import { PRODUCT, VERSION } from '../version.js';
-import type { BrokerCore, BrokerStats } from './broker-core.js';
+import { AccessControl, isLoginRefusal } from './auth/access-control.js';
+import type { AccessSnapshot } from './auth/types.js';
+import type { BrokerCore, BrokerStats, TrackedConnection } from './broker-core.js';
 import { Connection } from './connection.js';
 import { DirectReplyRegistry } from './direct-reply-to.js';
 import { closeAll, listenAll } from './listen.js';
@@ -22,7 +25,11 @@ import { VHost } from './vhost.js';
 
 export { PRODUCT, VERSION };
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** rabbit_net:is_loopback: 127.0.0.0/8 and ::1 (also IPv4-mapped). */
+export function isLoopback(address: string): boolean {
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || /^127\.\d+\.\d+\.\d+$/.test(a);
+}
 
 export class Broker implements BrokerCore, ManagementHost {
   readonly options: BrokerOptions;
@@ -35,6 +42,7 @@ export class Broker implements BrokerCore, ManagementHost {
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
+  private boundTlsPort: number | undefined;
   private boundHost = '127.0.0.1';
   private queuedBytes = 0;
   private memoryTimer: NodeJS.Timeout | undefined;
@@ -43,10 +51,14 @@ export class Broker implements BrokerCore, ManagementHost {
   private diskAlarm = false;
   private readonly watermarkBytes: number;
   private mgmt: ManagementServer | undefined;
+  /** Users, permissions and limits, persisted with the definitions (see auth/). */
+  readonly access: AccessControl;
+  private accessRestored = false;
 
   private constructor(options: Partial<BrokerOptions>, store: MessageStore) {
     this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
     this.store = store;
+    this.access = new AccessControl(() => this.store.definitionsChanged?.());
     const w = this.options.memoryHighWatermark;
     this.watermarkBytes = w <= 1 ? Math.floor(totalmem() * w) : w;
     for (const v of this.options.vhosts) this.addVhost(v);
@@ -63,6 +75,7 @@ export class Broker implements BrokerCore, ManagementHost {
     const b = new Broker(options, store);
     // broker.ts is where store implementations are chosen; the domain sees only MessageStore.
     disk?.recover(b);
+    if (!b.accessRestored) b.seedAccess();
     try {
       await b.listen();
     } catch (e) {
@@ -74,6 +87,11 @@ export class Broker implements BrokerCore, ManagementHost {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** Port of the AMQPS listener, or undefined when there is none (options.tls). */
+  get tlsPort(): number | undefined {
+    return this.boundTlsPort;
   }
 
   get host(): string {
@@ -95,7 +113,7 @@ export class Broker implements BrokerCore, ManagementHost {
   get mgmtUrl(): string | undefined {
     if (this.mgmt === undefined) return undefined;
     const h = this.boundHost.includes(':') ? `[${this.boundHost}]` : this.boundHost;
-    return `http://${h}:${this.mgmt.port}`;
+    return `${this.options.mgmtTls ? 'https' : 'http'}://${h}:${this.mgmt.port}`;
   }
 
   /** The memory alarm alone (management's mem_alarm). */
@@ -127,12 +145,108 @@ export class Broker implements BrokerCore, ManagementHost {
     return v;
   }
 
+  /**
+   * Deletes a vhost with everything in it (rabbit_vhost:delete): its
+   * connections are closed with 320, its queues and their messages removed,
+   * its permissions and limits dropped.
+   */
+  deleteVhost(name: string): boolean {
+    const v = this.vhosts.get(name);
+    if (v === undefined) return false;
+    for (const c of [...this.connections]) {
+      if (c.vhostName === name) c.forceClose(`vhost '${name}' is deleted`);
+    }
+    for (const q of [...v.queues.values()]) v.removeQueue(q);
+    this.vhosts.delete(name);
+    this.access.vhostDeleted(name);
+    this.store.definitionsChanged?.();
+    return true;
+  }
+
+  // ---- access control -------------------------------------------------------
+
+  /** DiskStore recovery hands back what it persisted; undefined means a first start. */
+  restoreAccess(s: AccessSnapshot | undefined): void {
+    if (s === undefined) return;
+    this.access.restore(s);
+    this.accessRestored = true;
+  }
+
+  accessSnapshot(): AccessSnapshot {
+    return this.access.snapshot();
+  }
+
+  /** First start: the default user(s), administrators with full permissions on the initial vhosts (RabbitMQ default_user). */
+  private seedAccess(): void {
+    const users = this.options.users ?? { [this.options.defaultUser]: this.options.defaultPass };
+    for (const [name, password] of Object.entries(users)) {
+      this.access.putUser(name, { password, tags: ['administrator'] });
+      for (const v of this.options.vhosts)
+        this.access.setPermissions(name, v, { configure: '.*', write: '.*', read: '.*' });
+    }
+  }
+
+  /**
+   * Password check plus RabbitMQ's loopback_users rule. The reason of a
+   * refusal is only logged ("PLAIN login refused: user 'guest' can only
+   * connect via localhost"); the client gets RabbitMQ's generic 403 text.
+   */
+  checkCredentials(user: string, password: string, remoteAddress: string | undefined, mechanism = 'PLAIN'): boolean {
+    if (!this.options.auth) return true;
+    const r = this.access.authenticate(user, password);
+    let refused = isLoginRefusal(r) ? r.refused : undefined;
+    if (refused === undefined && !this.loopbackAllowed(user, remoteAddress)) {
+      refused = `user '${user}' can only connect via localhost`;
+    }
+    if (refused === undefined) return true;
+    this.log('warn', `${mechanism} login refused: ${refused}`);
+    return false;
+  }
+
+  /**
+   * SASL EXTERNAL: the certificate's CN must name an existing user (no
+   * password); the loopback rule applies as for any login.
+   */
+  checkExternal(user: string, remoteAddress: string | undefined): boolean {
+    if (!this.options.auth) return true;
+    let refused: string | undefined;
+    if (this.access.user(user) === undefined) refused = `user '${user}' - no such user`;
+    else if (!this.loopbackAllowed(user, remoteAddress)) refused = `user '${user}' can only connect via localhost`;
+    if (refused === undefined) return true;
+    this.log('warn', `EXTERNAL login refused: ${refused}`);
+    return false;
+  }
+
+  /** False when `user` is loopback-only and `remoteAddress` is not a loopback address. */
+  loopbackAllowed(user: string, remoteAddress: string | undefined): boolean {
+    if (!this.options.loopbackUsers.includes(user)) return true;
+    return remoteAddress === undefined || isLoopback(remoteAddress);
+  }
+
+  /** Open connections matching `pred` (limits are counted over opened connections, as rabbit_connection_tracking). */
+  countConnections(pred: (c: TrackedConnection) => boolean): number {
+    let n = 0;
+    for (const c of this.connections) if (c.opened && pred(c)) n++;
+    return n;
+  }
+
   private async listen(): Promise<void> {
     const hosts = Array.isArray(this.options.host) ? this.options.host : [this.options.host];
     const amqp = await listenAll(() => createServer((socket) => this.accept(socket)), hosts, this.options.port);
     this.servers.push(...amqp.servers);
     this.boundPort = amqp.port;
     this.boundHost = amqp.address;
+    const t = this.options.tls;
+    if (t !== undefined) {
+      try {
+        const l = await listenAll(() => this.tlsServer(t), hosts, t.port);
+        this.servers.push(...l.servers);
+        this.boundTlsPort = l.port;
+      } catch (e) {
+        await this.closeServers();
+        throw e;
+      }
+    }
     if (this.options.mgmtPort !== undefined) {
       const mgmt = new ManagementServer(this);
       try {
@@ -149,6 +263,34 @@ export class Broker implements BrokerCore, ManagementHost {
       this.checkDisk();
     }, 1000);
     this.memoryTimer.unref();
+  }
+
+  /**
+   * The AMQPS listener. With verify 'peer' a client certificate is asked for;
+   * an invalid one is refused in the TLS handshake, a missing one only with
+   * failIfNoPeerCert (RabbitMQ's verify_peer semantics).
+   */
+  private tlsServer(t: NonNullable<BrokerOptions['tls']>): Server {
+    const peer = t.verify === 'peer';
+    const server = createTlsServer(
+      { cert: t.cert, key: t.key, ca: t.ca, requestCert: peer, rejectUnauthorized: false },
+      (socket: TLSSocket) => {
+        if (peer) {
+          const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+          if ((presented && !socket.authorized) || (!presented && t.failIfNoPeerCert)) {
+            this.log(
+              'warn',
+              `TLS client ${socket.remoteAddress} refused: ${socket.authorizationError ?? 'no peer certificate'}`,
+            );
+            socket.destroy();
+            return;
+          }
+        }
+        this.accept(socket);
+      },
+    );
+    server.on('tlsClientError', (err) => this.log('info', `TLS handshake failed: ${err.message}`));
+    return server;
   }
 
   private accept(socket: Socket): void {
@@ -194,15 +336,6 @@ export class Broker implements BrokerCore, ManagementHost {
         'qpid.browse': true,
       },
     };
-  }
-
-  checkCredentials(user: string, password: string, remoteAddress: string | undefined): boolean {
-    if (!this.options.auth) return true;
-    const expected = this.options.users[user];
-    if (expected === undefined || expected !== password) return false;
-    // RabbitMQ lets the default guest user in over loopback only (loopback_users).
-    if (user === 'guest' && remoteAddress !== undefined && !LOOPBACK.has(remoteAddress)) return false;
-    return true;
   }
 
   log(level: LogLevel, message: string): void {

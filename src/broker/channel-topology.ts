@@ -5,12 +5,24 @@
  * reply texts (vhost.ts).
  */
 import type { MethodArgs } from '../protocol/index.js';
+import type { AccessControl } from './auth/access-control.js';
+import type { ResourceGuard } from './auth/resource-guard.js';
+import {
+  authorizeBinding,
+  authorizeExchangeDeclare,
+  authorizeExchangeDelete,
+  authorizeQueueDeclare,
+} from './auth/topology-checks.js';
 import { notFound } from './errors.js';
 import type { VHost } from './vhost.js';
 
 /** What these handlers need from the channel (channel.ts implements it). */
 export interface TopologyChannel {
   readonly vhost: VHost;
+  /** The user's permissions, checked where rabbit_channel checks them (auth/topology-checks.ts). */
+  readonly guard: ResourceGuard;
+  /** For the vhost's max-queues limit. */
+  readonly access: AccessControl;
   /** Owner of the exclusive queues the channel declares: its connection. */
   readonly connection: object;
   /** The queue the channel declared last (AMQP 0-9-1 §1.7.2.1). */
@@ -36,7 +48,7 @@ function bindingKey(ch: TopologyChannel, queue: string, routingKey: string): str
 }
 
 export function exchangeDeclare(ch: TopologyChannel, a: MethodArgs['exchange.declare']): void {
-  ch.vhost.declareExchange({
+  const d = {
     name: stripCrLf(a.exchange),
     type: a.type,
     passive: a.passive,
@@ -44,38 +56,41 @@ export function exchangeDeclare(ch: TopologyChannel, a: MethodArgs['exchange.dec
     autoDelete: a.autoDelete,
     internal: a.internal,
     args: a.arguments,
-  });
+  };
+  authorizeExchangeDeclare(ch.guard, ch.vhost, d);
+  ch.vhost.declareExchange(d);
   if (!a.nowait) ch.send('exchange.declare-ok', {});
 }
 
 export function exchangeDelete(ch: TopologyChannel, a: MethodArgs['exchange.delete']): void {
+  authorizeExchangeDelete(ch.guard, stripCrLf(a.exchange));
   ch.vhost.deleteExchange(stripCrLf(a.exchange), a.ifUnused);
   if (!a.nowait) ch.send('exchange.delete-ok', {});
 }
 
 export function exchangeBind(ch: TopologyChannel, a: MethodArgs['exchange.bind']): void {
+  authorizeBinding(ch.guard, 'exchange', stripCrLf(a.destination), stripCrLf(a.source));
   ch.vhost.bindExchange(stripCrLf(a.destination), stripCrLf(a.source), a.routingKey, a.arguments);
   if (!a.nowait) ch.send('exchange.bind-ok', {});
 }
 
 export function exchangeUnbind(ch: TopologyChannel, a: MethodArgs['exchange.unbind']): void {
+  authorizeBinding(ch.guard, 'exchange', stripCrLf(a.destination), stripCrLf(a.source));
   ch.vhost.unbindExchange(stripCrLf(a.destination), stripCrLf(a.source), a.routingKey, a.arguments);
   if (!a.nowait) ch.send('exchange.unbind-ok', {});
 }
 
 export function queueDeclare(ch: TopologyChannel, a: MethodArgs['queue.declare']): void {
-  const q = ch.vhost.declareQueue(
-    {
-      // A passive declare does not expand "" to the last queue: RabbitMQ answers 404 "no queue ''".
-      name: stripCrLf(a.queue),
-      passive: a.passive,
-      durable: a.durable,
-      exclusive: a.exclusive,
-      autoDelete: a.autoDelete,
-      args: a.arguments,
-    },
-    ch.connection,
-  );
+  const d = authorizeQueueDeclare(ch.guard, ch.access, ch.vhost, {
+    // A passive declare does not expand "" to the last queue: RabbitMQ answers 404 "no queue ''".
+    name: stripCrLf(a.queue),
+    passive: a.passive,
+    durable: a.durable,
+    exclusive: a.exclusive,
+    autoDelete: a.autoDelete,
+    args: a.arguments,
+  });
+  const q = ch.vhost.declareQueue(d, ch.connection);
   ch.lastQueue = q.name;
   if (!a.nowait) {
     ch.send('queue.declare-ok', { queue: q.name, messageCount: q.messageCount, consumerCount: q.consumerCount });
@@ -85,6 +100,7 @@ export function queueDeclare(ch: TopologyChannel, a: MethodArgs['queue.declare']
 export function queueBind(ch: TopologyChannel, a: MethodArgs['queue.bind']): void {
   const queue = stripCrLf(a.queue);
   const key = bindingKey(ch, queue, a.routingKey);
+  authorizeBinding(ch.guard, 'queue', queueName(ch, queue), stripCrLf(a.exchange));
   ch.vhost.bindQueue(queueName(ch, queue), stripCrLf(a.exchange), key, a.arguments, ch.connection);
   if (!a.nowait) ch.send('queue.bind-ok', {});
 }
@@ -92,18 +108,21 @@ export function queueBind(ch: TopologyChannel, a: MethodArgs['queue.bind']): voi
 export function queueUnbind(ch: TopologyChannel, a: MethodArgs['queue.unbind']): void {
   const queue = stripCrLf(a.queue);
   const key = bindingKey(ch, queue, a.routingKey);
+  authorizeBinding(ch.guard, 'queue', queueName(ch, queue), stripCrLf(a.exchange));
   ch.vhost.unbindQueue(queueName(ch, queue), stripCrLf(a.exchange), key, a.arguments, ch.connection);
   // queue.unbind has no nowait flag.
   ch.send('queue.unbind-ok', {});
 }
 
 export function queuePurge(ch: TopologyChannel, a: MethodArgs['queue.purge']): void {
+  ch.guard.read('queue', queueName(ch, a.queue));
   const messageCount = ch.vhost.queue(queueName(ch, a.queue), ch.connection).purge();
   if (!a.nowait) ch.send('queue.purge-ok', { messageCount });
 }
 
 export function queueDelete(ch: TopologyChannel, a: MethodArgs['queue.delete']): void {
   const name = queueName(ch, stripCrLf(a.queue));
+  ch.guard.configure('queue', name);
   const messageCount = ch.vhost.deleteQueue(name, a.ifUnused, a.ifEmpty, ch.connection);
   if (!a.nowait) ch.send('queue.delete-ok', { messageCount });
 }

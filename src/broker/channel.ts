@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { encodeContentHeaderPayload, type Method, type MethodArgs, ReplyCode } from '../protocol/index.js';
+import type { ResourceGuard } from './auth/resource-guard.js';
 import type { BrokerCore } from './broker-core.js';
 import { ChannelConsumer, type ConsumerChannel } from './channel-consumer.js';
 import {
@@ -51,7 +52,9 @@ import type { VHost } from './vhost.js';
 export interface ChannelHost {
   readonly name: string;
   readonly vhost: VHost;
-  readonly broker: Pick<BrokerCore, 'options' | 'stats' | 'directReply'>;
+  /** The user's permissions on the vhost (auth/resource-guard.ts). */
+  readonly guard: ResourceGuard;
+  readonly broker: Pick<BrokerCore, 'options' | 'stats' | 'directReply' | 'access'>;
   readonly capabilities: { readonly consumerCancelNotify: boolean };
   /** Whether consumers may write more deliveries now; a refusal is remembered so the drain wakes them. */
   canWrite(): boolean;
@@ -128,6 +131,15 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
 
   get vhost() {
     return this.connection.vhost;
+  }
+
+  /** The connection's permissions, checked where rabbit_channel checks them. */
+  get guard(): ResourceGuard {
+    return this.connection.guard;
+  }
+
+  get access() {
+    return this.connection.broker.access;
   }
 
   get consumerCount(): number {
@@ -268,6 +280,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     if (a.consumerTag !== '' && this.consumers.has(a.consumerTag)) {
       throw notAllowed(`attempt to reuse consumer tag '${a.consumerTag}'`);
     }
+    this.guard.read('queue', queueName(this, a.queue));
     const q = this.vhost.queue(queueName(this, a.queue), this.connection);
     const tag = a.consumerTag === '' ? `amq.ctag-${randomBytes(16).toString('base64url')}` : a.consumerTag;
     // Consumer arguments are checked before exclusivity (rabbit_amqqueue:basic_consume).
@@ -357,6 +370,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   // ---- get / ack / nack / recover -----------------------------------------
 
   private get(a: MethodArgs['basic.get']): void {
+    this.guard.read('queue', queueName(this, a.queue));
     const q = this.vhost.queue(queueName(this, a.queue), this.connection);
     const entry = q.get(a.noAck);
     if (entry === undefined) {
@@ -421,6 +435,8 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   private startPublish(a: MethodArgs['basic.publish']): void {
     // RabbitMQ 3.x does not implement immediate delivery.
     if (a.immediate) throw notImplemented('immediate=true');
+    // rabbit_channel checks write on the exchange before looking it up.
+    this.guard.write('exchange', a.exchange);
     const x = this.vhost.exchange(a.exchange);
     if (x.internal) throw accessRefused(`cannot publish to internal ${describeExchange(x.name, this.vhost.name)}`);
     this.content.start(a.exchange, a.routingKey, a.mandatory);

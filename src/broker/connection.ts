@@ -5,6 +5,7 @@
  * Mirrors rabbit_reader's responsibilities.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import {
   checkProtocolHeader,
   decodeFieldTable,
@@ -22,6 +23,7 @@ import {
   ProtocolError,
   ReplyCode,
 } from '../protocol/index.js';
+import { ResourceGuard } from './auth/resource-guard.js';
 import type { BrokerCore } from './broker-core.js';
 import { Channel, type ChannelHost } from './channel.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
@@ -64,6 +66,8 @@ export class Connection implements ChannelHost {
   state: State = 'header';
   vhost!: VHost;
   user = '';
+  /** The user's permissions on the opened vhost; channels check through it. */
+  guard!: ResourceGuard;
   clientProperties: FieldTable = {};
   capabilities: ClientCapabilities = {
     consumerCancelNotify: false,
@@ -112,6 +116,15 @@ export class Connection implements ChannelHost {
       if (this.state !== 'open') this.socket.destroy();
     }, o.handshakeTimeoutMs);
     this.handshakeTimer.unref();
+  }
+
+  /** connection.open-ok was sent: the connection counts against limits. */
+  get opened(): boolean {
+    return this.state === 'open';
+  }
+
+  get vhostName(): string | undefined {
+    return this.vhost?.name;
   }
 
   /**
@@ -234,6 +247,7 @@ export class Connection implements ChannelHost {
       if (this.channelMax !== 0 && id > this.channelMax) {
         throw channelError(`channel number ${id} is above the negotiated channel_max (${this.channelMax})`).at(20, 10);
       }
+      this.checkUserChannelLimit();
       const c = new Channel(this, id);
       this.channels.set(id, c);
       this.sendMethod(id, 'channel.open-ok', {});
@@ -265,10 +279,42 @@ export class Connection implements ChannelHost {
     }
   }
 
+  /** rabbit_reader:create_channel's per-user limit (max-channels), counted over the user's connections. */
+  private checkUserChannelLimit(): void {
+    if (!this.broker.options.auth) return;
+    const limit = this.broker.access.userLimit(this.user, 'max-channels');
+    if (limit === undefined) return;
+    let open = 0;
+    this.broker.countConnections((c) => {
+      if (c.user === this.user) open += c.channels.size;
+      return false;
+    });
+    if (open >= limit) {
+      throw notAllowed(
+        `number of channels opened for user '${this.user}' has reached the maximum allowed user limit of (${limit})`,
+      );
+    }
+  }
+
   // ---- handshake ----------------------------------------------------------
 
+  /** The CN of a verified client certificate, when SASL EXTERNAL is on (rabbit_auth_mechanism_ssl). */
+  private externalUser(): string | undefined {
+    const s = this.socket;
+    if (!(s instanceof TLSSocket) || !this.broker.options.tls?.external || !s.authorized) return undefined;
+    const cn = s.getPeerCertificate()?.subject?.CN;
+    return typeof cn === 'string' && cn !== '' ? cn : undefined;
+  }
+
+  /** True for a connection accepted on the AMQPS listener. */
+  get tls(): boolean {
+    return this.socket instanceof TLSSocket;
+  }
+
   private sendStart(): void {
-    const mechanisms = this.broker.options.auth ? 'PLAIN AMQPLAIN' : 'PLAIN AMQPLAIN ANONYMOUS';
+    const base = this.broker.options.auth ? 'PLAIN AMQPLAIN' : 'PLAIN AMQPLAIN ANONYMOUS';
+    // RabbitMQ offers EXTERNAL only on TLS connections with a peer certificate (should_offer).
+    const mechanisms = this.externalUser() !== undefined ? `EXTERNAL ${base}` : base;
     this.sendMethod(0, 'connection.start', {
       versionMajor: 0,
       versionMinor: 9,
@@ -371,11 +417,14 @@ export class Connection implements ChannelHost {
       }
     } else if (mechanism === 'ANONYMOUS' && !this.broker.options.auth) {
       return 'anonymous';
+    } else if (mechanism === 'EXTERNAL' && this.externalUser() !== undefined) {
+      const cn = this.externalUser() as string;
+      return this.broker.checkExternal(cn, this.socket.remoteAddress) ? cn : undefined;
     } else {
       throw commandInvalid(`unknown authentication mechanism '${mechanism}'`).at(10, 11);
     }
     if (user === undefined || pass === undefined) return undefined;
-    return this.broker.checkCredentials(user, pass, this.socket.remoteAddress) ? user : undefined;
+    return this.broker.checkCredentials(user, pass, this.socket.remoteAddress, mechanism) ? user : undefined;
   }
 
   private tuneOk(a: MethodArgs['connection.tune-ok']): void {
@@ -396,11 +445,38 @@ export class Connection implements ChannelHost {
     this.startHeartbeats();
   }
 
+  /**
+   * rabbit_reader's connection.open checks, in its order: the node, vhost and
+   * user connection limits (the vhost one reports a missing vhost), then
+   * check_vhost_access — all 530 NOT_ALLOWED.
+   */
   private open(a: MethodArgs['connection.open']): void {
-    const vhost = this.broker.vhosts.get(a.virtualHost);
-    if (vhost === undefined) {
-      throw notAllowed(`vhost ${a.virtualHost} not found`).at(10, 40);
+    const name = a.virtualHost;
+    const b = this.broker;
+    const vhost = b.vhosts.get(name);
+    const auth = b.options.auth;
+    const maxConn = b.options.maxConnections;
+    if (maxConn > 0 && b.countConnections(() => true) >= maxConn) {
+      throw notAllowed(`connection refused: node connection limit (${maxConn}) is reached`).at(10, 40);
     }
+    if (vhost === undefined) throw notAllowed(`vhost ${name} not found`).at(10, 40);
+    const vLimit = b.access.vhostLimit(name, 'max-connections');
+    if (vLimit !== undefined && b.countConnections((c) => c.vhostName === name) >= vLimit) {
+      throw notAllowed(
+        `access to vhost '${name}' refused for user '${this.user}': connection limit (${vLimit}) is reached`,
+      ).at(10, 40);
+    }
+    const uLimit = auth ? b.access.userLimit(this.user, 'max-connections') : undefined;
+    if (uLimit !== undefined && b.countConnections((c) => c.user === this.user) >= uLimit) {
+      throw notAllowed(`connection refused for user '${this.user}': user connection limit (${uLimit}) is reached`).at(
+        10,
+        40,
+      );
+    }
+    if (auth && !b.access.hasVhostAccess(this.user, name)) {
+      throw notAllowed(`access to vhost '${name}' refused for user '${this.user}'`).at(10, 40);
+    }
+    this.guard = new ResourceGuard(auth ? b.access : undefined, this.user, name);
     this.vhost = vhost;
     this.state = 'open';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);

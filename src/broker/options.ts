@@ -1,6 +1,29 @@
 /** Settings of the bundled broker. Defaults are RabbitMQ 3.10's where RabbitMQ has one. */
 export type LogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug' | 'trace';
 
+/** An AMQP-over-TLS listener (RabbitMQ listeners.ssl + ssl_options). PEM contents, not file names. */
+export interface TlsListenerOptions {
+  /** Port; 0 picks a free one. RabbitMQ's default is 5671. */
+  port: number;
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** CAs that client certificates must chain to. */
+  ca?: string | Buffer | undefined;
+  /** 'peer' asks clients for a certificate and refuses an invalid one (ssl_options.verify). Default 'none'. */
+  verify: 'peer' | 'none';
+  /** With verify 'peer': refuse clients without a certificate (ssl_options.fail_if_no_peer_cert). */
+  failIfNoPeerCert: boolean;
+  /** Offer SASL EXTERNAL: the client certificate's CN names the user (rabbitmq_auth_mechanism_ssl). */
+  external: boolean;
+}
+
+/** HTTPS for the management API (RabbitMQ management.ssl). */
+export interface MgmtTlsOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer | undefined;
+}
+
 export interface BrokerOptions {
   /** AMQP port; 0 picks a free one. Default 5672. */
   port: number;
@@ -8,8 +31,20 @@ export interface BrokerOptions {
   host: string | string[];
   /** Check credentials (PLAIN/AMQPLAIN). With false any user/password is accepted and ANONYMOUS is offered. */
   auth: boolean;
-  /** Users and passwords. Default guest/guest, which (as in RabbitMQ) may connect only over loopback. */
-  users: Record<string, string>;
+  /**
+   * Users created on first start (no data directory yet, or --no-data-dir), each
+   * tagged administrator with full permissions on the initial vhosts, as
+   * RabbitMQ creates its default user. Default: `{ [defaultUser]: defaultPass }`.
+   */
+  users: Record<string, string> | undefined;
+  /** The first user when `users` is not given (RabbitMQ default_user). Default 'guest'. */
+  defaultUser: string;
+  /** Its password (RabbitMQ default_pass). Default 'guest'. */
+  defaultPass: string;
+  /** Users who may connect only from loopback addresses (RabbitMQ loopback_users). Default ['guest']. */
+  loopbackUsers: string[];
+  /** Open connections allowed on the whole broker; 0: no limit (RabbitMQ connection_max). */
+  maxConnections: number;
   /** Virtual hosts created at start. Default ['/']. */
   vhosts: string[];
   /** frame_max offered in connection.tune. RabbitMQ default 131072. */
@@ -62,13 +97,21 @@ export interface BrokerOptions {
    * collect_statistics_interval, default 5000); 0 turns sampling off (rates read 0).
    */
   statsIntervalMs: number;
+  /** AMQPS listener beside the plain one; undefined: none. */
+  tls: TlsListenerOptions | undefined;
+  /** Serve the management API over HTTPS instead of HTTP. */
+  mgmtTls: MgmtTlsOptions | undefined;
 }
 
 export const DEFAULT_OPTIONS: BrokerOptions = {
   port: 5672,
   host: ['127.0.0.1', '::1'],
   auth: true,
-  users: { guest: 'guest' },
+  users: undefined,
+  defaultUser: 'guest',
+  defaultPass: 'guest',
+  loopbackUsers: ['guest'],
+  maxConnections: 0,
   vhosts: ['/'],
   frameMax: 131072,
   channelMax: 2047,
@@ -84,6 +127,8 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   messageMemoryBudget: 256 * 1024 * 1024,
   mgmtPort: undefined,
   statsIntervalMs: 5000,
+  tls: undefined,
+  mgmtTls: undefined,
 };
 
 /** Timestamped lines on stderr, as qpidd logs. */

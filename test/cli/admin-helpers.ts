@@ -75,11 +75,11 @@ export interface Running {
 }
 
 /** Starts bin/<command>.js; it is killed after `timeoutMs`. */
-export function start(command: string, args: string[], timeoutMs = 20_000): Running {
+export function start(command: string, args: string[], timeoutMs = 20_000, env: Record<string, string> = {}): Running {
   const bin = new URL(`../../bin/${command}.js`, import.meta.url).pathname;
   const child = spawn(process.execPath, [bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -99,8 +99,13 @@ export function start(command: string, args: string[], timeoutMs = 20_000): Runn
   return { child, stdout: () => stdout, result };
 }
 
-export function run(command: string, args: string[], timeoutMs?: number): Promise<RunResult> {
-  return start(command, args, timeoutMs).result;
+export function run(
+  command: string,
+  args: string[],
+  timeoutMs?: number,
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  return start(command, args, timeoutMs, env).result;
 }
 
 /** Calls `probe` until it returns a value (not undefined) or `timeoutMs` passes; RabbitMQ's statistics lag by up to 5 s. */

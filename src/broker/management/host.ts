@@ -5,10 +5,17 @@
  */
 import type { BrokerCore } from '../broker-core.js';
 import type { Connection } from '../connection.js';
+import type { VHost } from '../vhost.js';
 
 export interface ManagementHost
-  extends Pick<BrokerCore, 'options' | 'vhosts' | 'stats' | 'alarmActive' | 'checkCredentials' | 'log'> {
+  extends Pick<BrokerCore, 'options' | 'vhosts' | 'stats' | 'alarmActive' | 'checkCredentials' | 'log' | 'access'> {
   readonly connections: ReadonlySet<Connection>;
+  /** Creates a vhost (or returns the existing one). */
+  addVhost(name: string): VHost;
+  /** Deletes a vhost with its queues; false when there is none. */
+  deleteVhost(name: string): boolean;
+  /** False when a loopback-only user (guest) calls from elsewhere. */
+  loopbackAllowed(user: string, remoteAddress: string | undefined): boolean;
   /** Address and port of the first AMQP listener. */
   readonly host: string;
   readonly port: number;

@@ -315,7 +315,7 @@ export function connectionJson(c: Connection, rates: Rates | undefined): JsonObj
     send_oct: s.sendOct,
     send_oct_details: details(rates, 'send_oct'),
     send_pend: c.out.size,
-    ssl: false,
+    ssl: c.tls,
     state: connectionState(c),
     timeout: c.heartbeat,
     type: 'network',

@@ -4,16 +4,21 @@
  */
 import { encodeContentHeaderPayload, type FieldTable } from '../../protocol/index.js';
 import { PRODUCT, VERSION } from '../../version.js';
+import { ResourceGuard } from '../auth/resource-guard.js';
+import { authorizeBinding, authorizeExchangeDeclare, authorizeQueueDeclare } from '../auth/topology-checks.js';
 import type { Channel } from '../channel.js';
 import type { Connection } from '../connection.js';
-import { ChannelError, ConnectionError } from '../errors.js';
+import { ChannelError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import { Message, parseExpiration } from '../message.js';
 import { PUBLISH_ROUTED, senderSelectedKeys, stripBcc } from '../publish.js';
 import type { Queue } from '../queue.js';
 import type { QueueEntry } from '../queue-entry.js';
 import type { VHost } from '../vhost.js';
-import type { ManagementHost } from './host.js';
+import { ACCESS_ROUTES, deleteVhost, putVhost } from './access-routes.js';
+import type { AccessLevel } from './authorize.js';
+import { RABBITMQ_COMPAT_VERSION } from './compat.js';
+import { badRequest, brokerOp, HttpError, noContent, notFoundError, ok, type Reply } from './http-error.js';
 import {
   type BindingView,
   channelJson,
@@ -37,56 +42,18 @@ import {
   withDetails,
 } from './json.js';
 import { nodeJson } from './node-json.js';
+import type { Handler, HttpMethod, RequestContext, Route } from './route-types.js';
 import { CHANNEL_KEYS, channelCounters, type StatsView } from './stats.js';
 
 /** The RabbitMQ version whose management API this one follows. */
-export const RABBITMQ_COMPAT_VERSION = '3.10.8';
+export { RABBITMQ_COMPAT_VERSION } from './compat.js';
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly reason: Json,
-  ) {
-    super(typeof reason === 'string' ? reason : JSON.stringify(reason));
-  }
-}
+export { badRequest, brokerOp, HttpError, noContent, notFoundError, ok, type Reply } from './http-error.js';
 
-export const notFoundError = () => new HttpError(404, 'Object Not Found', 'Not Found');
-const badRequest = (reason: Json) => new HttpError(400, 'bad_request', reason);
-
-export interface RequestContext {
-  readonly broker: ManagementHost;
-  readonly sampler: StatsView;
-  readonly mgmtPort: number;
-  readonly user: string;
-  readonly method: string;
-  readonly params: Record<string, string>;
-  readonly query: URLSearchParams;
-  /** The `X-Reason` request header (connection close), if sent. */
-  readonly reason?: string;
-  /** The parsed request body: `{}` when empty. */
-  body(): JsonObject;
-}
-
-export interface Reply {
-  status: number;
-  body?: Json;
-  headers?: Record<string, string>;
-}
-
-type Handler = (ctx: RequestContext) => Reply;
-
-interface Route {
-  segments: string[];
-  methods: Partial<Record<'GET' | 'PUT' | 'POST' | 'DELETE', Handler>>;
-}
+export type { Handler, HttpMethod, RequestContext, Route } from './route-types.js';
 
 /** Stands for the management API as the "connection" that declares non-exclusive queues. */
 const MGMT_OWNER = Object.freeze({ management: true });
-
-const ok = (body: Json): Reply => ({ status: 200, body });
-const noContent: Reply = { status: 204 };
 
 // ---- lookups ------------------------------------------------------------------
 
@@ -97,8 +64,20 @@ function vhostParam(ctx: RequestContext, forWrite = false): VHost {
 }
 
 function vhostsParam(ctx: RequestContext): VHost[] {
-  if (ctx.params['vhost'] === undefined) return [...ctx.broker.vhosts.values()];
+  if (ctx.params['vhost'] === undefined) {
+    return [...ctx.broker.vhosts.values()].filter((v) => ctx.caller.canSeeVhost(v.name));
+  }
   return [vhostParam(ctx)];
+}
+
+/**
+ * The caller's permissions on a vhost: the management API declares, deletes,
+ * binds, publishes and reads through the same checks as an AMQP channel
+ * (RabbitMQ runs these requests through rabbit_channel:handle_method/6).
+ */
+function guardFor(ctx: RequestContext, v: VHost): ResourceGuard {
+  const b = ctx.broker;
+  return new ResourceGuard(b.options.auth ? b.access : undefined, ctx.caller.name, v.name);
 }
 
 /** RabbitMQ's management API names the default exchange `amq.default`. */
@@ -116,27 +95,6 @@ function exchangeParam(v: VHost, name: string): Exchange {
   const x = v.exchanges.get(exchangeName(name));
   if (x === undefined) throw notFoundError();
   return x;
-}
-
-/** Runs a broker operation, turning its AMQP error into RabbitMQ's HTTP answer. */
-function brokerOp<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof ChannelError || e instanceof ConnectionError) {
-      const detail = stripCode(e.message);
-      if (e.code === 404) throw new HttpError(404, 'not_found', detail);
-      // rabbit_mgmt_util turns access_refused into 401 "Access refused.".
-      if (e.code === 403) throw new HttpError(401, 'not_authorised', 'Access refused.');
-      throw badRequest(detail);
-    }
-    throw e;
-  }
-}
-
-function stripCode(message: string): string {
-  const i = message.indexOf(' - ');
-  return i >= 0 && /^[A-Z_]+$/.test(message.slice(0, i)) ? message.slice(i + 3) : message;
 }
 
 // ---- body fields ----------------------------------------------------------------
@@ -287,19 +245,25 @@ function putQueue(ctx: RequestContext): Reply {
   const autoDelete = boolField(body, 'auto_delete', false);
   const args = argumentsField(body);
   const existed = v.queues.has(name);
-  brokerOp(() => v.declareQueue({ name, passive: false, durable, exclusive: false, autoDelete, args }, MGMT_OWNER));
+  brokerOp(() => {
+    const d = { name, passive: false, durable, exclusive: false, autoDelete, args };
+    v.declareQueue(authorizeQueueDeclare(guardFor(ctx, v), ctx.broker.access, v, d), MGMT_OWNER);
+  });
   return { status: existed ? 204 : 201 };
 }
 
 function deleteQueue(ctx: RequestContext): Reply {
   const v = vhostParam(ctx);
   const q = queueParam(v, ctx.params['name'] as string);
+  brokerOp(() => guardFor(ctx, v).configure('queue', q.name));
   brokerOp(() => v.deleteQueue(q.name, queryFlag(ctx, 'if-unused'), queryFlag(ctx, 'if-empty'), q.exclusiveOwner));
   return noContent;
 }
 
 function purgeQueue(ctx: RequestContext): Reply {
-  const q = queueParam(vhostParam(ctx), ctx.params['name'] as string);
+  const v = vhostParam(ctx);
+  const q = queueParam(v, ctx.params['name'] as string);
+  brokerOp(() => guardFor(ctx, v).read('queue', q.name));
   q.purge();
   return noContent;
 }
@@ -339,7 +303,10 @@ function getMessages(ctx: RequestContext): Reply {
     throw badRequest('truncate must be a non-negative integer');
   }
   // Exclusive queues of other connections are refused, as basic.get on them is.
-  brokerOp(() => v.queue(q.name, undefined));
+  brokerOp(() => {
+    guardFor(ctx, v).read('queue', q.name);
+    v.queue(q.name, undefined);
+  });
   const noAck = ackmode === 'ack_requeue_false';
   const taken: QueueEntry[] = [];
   const out: Json[] = [];
@@ -393,13 +360,20 @@ function putExchange(ctx: RequestContext): Reply {
   const internal = boolField(body, 'internal', false);
   const args = argumentsField(body);
   const existed = v.exchanges.has(name);
-  brokerOp(() => v.declareExchange({ name, type, passive: false, durable, autoDelete, internal, args }));
+  brokerOp(() => {
+    const d = { name, type, passive: false, durable, autoDelete, internal, args };
+    authorizeExchangeDeclare(guardFor(ctx, v), v, d);
+    v.declareExchange(d);
+  });
   return { status: existed ? 204 : 201 };
 }
 
 function deleteExchange(ctx: RequestContext): Reply {
   const v = vhostParam(ctx);
   const x = exchangeParam(v, ctx.params['name'] as string);
+  brokerOp(() => {
+    if (x.name !== '' && !x.name.startsWith('amq.')) guardFor(ctx, v).configure('exchange', x.name);
+  });
   brokerOp(() => v.deleteExchange(x.name, queryFlag(ctx, 'if-unused')));
   return noContent;
 }
@@ -422,6 +396,13 @@ function publish(ctx: RequestContext): Reply {
         : 'properties must be an object';
   if (typeof props === 'string') throw badRequest(props);
   const name = exchangeName(ctx.params['name'] as string);
+  try {
+    guardFor(ctx, v).write('exchange', name);
+  } catch (e) {
+    // RabbitMQ publishes through a channel of the caller, so a refusal is that channel's close reason.
+    if (e instanceof ChannelError) throw badRequest(`403 ${e.message}`);
+    throw e;
+  }
   const x = v.exchanges.get(name);
   // RabbitMQ publishes through an internal channel and reports its close reason with 400.
   if (x === undefined) throw badRequest(`404 NOT_FOUND - no exchange '${name}' in vhost '${v.name}'`);
@@ -545,6 +526,7 @@ function createBinding(kind: DestKind): Handler {
     const routingKey = stringField(body, 'routing_key', '');
     const args = argumentsField(body);
     brokerOp(() => {
+      authorizeBinding(guardFor(ctx, v), kind === 'q' ? 'queue' : 'exchange', dest, source);
       if (kind === 'q') v.bindQueue(dest, source, routingKey, args, v.queues.get(dest)?.exclusiveOwner ?? MGMT_OWNER);
       else v.bindExchange(dest, source, routingKey, args);
     });
@@ -559,6 +541,7 @@ function deleteBinding(kind: DestKind): Handler {
   return (ctx) => {
     const { v, view, args } = findBinding(ctx, kind);
     brokerOp(() => {
+      authorizeBinding(guardFor(ctx, v), kind === 'q' ? 'queue' : 'exchange', view.destination, view.source);
       if (kind === 'q') {
         const owner = v.queues.get(view.destination)?.exclusiveOwner ?? MGMT_OWNER;
         v.unbindQueue(view.destination, view.source, view.routing_key, args, owner);
@@ -571,7 +554,9 @@ function deleteBinding(kind: DestKind): Handler {
 }
 
 function listConnections(ctx: RequestContext): Reply {
-  const list = [...ctx.broker.connections].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const list = [...ctx.broker.connections]
+    .filter((c) => ctx.caller.canSeeUserObject(c.user))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return ok(list.map((c) => connectionJson(c, ctx.sampler.rates(c))));
 }
 
@@ -609,7 +594,10 @@ function channelWithStats(ctx: RequestContext, c: Connection, ch: Channel): Json
 
 function listChannels(ctx: RequestContext): Reply {
   const out: Json[] = [];
-  for (const c of ctx.broker.connections) for (const ch of c.channels.values()) out.push(channelWithStats(ctx, c, ch));
+  for (const c of ctx.broker.connections) {
+    if (!ctx.caller.canSeeUserObject(c.user)) continue;
+    for (const ch of c.channels.values()) out.push(channelWithStats(ctx, c, ch));
+  }
   return ok(out);
 }
 
@@ -625,12 +613,20 @@ function listConsumers(ctx: RequestContext): Reply {
 
 const ROUTES: Route[] = [
   { segments: ['overview'], methods: { GET: overview } },
-  { segments: ['whoami'], methods: { GET: (ctx) => ok({ name: ctx.user, tags: ['administrator'] }) } },
   {
     segments: ['vhosts'],
-    methods: { GET: (ctx) => ok([...ctx.broker.vhosts.values()].map((v) => vhostJson(ctx, v))) },
+    methods: {
+      GET: (ctx) =>
+        ok([...ctx.broker.vhosts.values()].filter((v) => ctx.caller.canSeeVhost(v.name)).map((v) => vhostJson(ctx, v))),
+    },
   },
-  { segments: ['vhosts', ':vhost'], methods: { GET: (ctx) => ok(vhostJson(ctx, vhostParam(ctx))) } },
+  {
+    segments: ['vhosts', ':vhost'],
+    methods: { GET: (ctx) => ok(vhostJson(ctx, vhostParam(ctx))), PUT: putVhost, DELETE: deleteVhost },
+    // rabbit_mgmt_wm_vhost is is_authorized_admin for every method, GET included.
+    auth: 'admin',
+  },
+  ...ACCESS_ROUTES,
   { segments: ['connections'], methods: { GET: listConnections } },
   { segments: ['connections', ':name'], methods: { GET: getConnection, DELETE: closeConnection } },
   { segments: ['connections', ':name', 'channels'], methods: { GET: connectionChannels } },
@@ -687,6 +683,8 @@ const ROUTES: Route[] = [
 
 export interface Match {
   handler: Handler | undefined;
+  /** Who may call the matched handler. */
+  level: AccessLevel;
   params: Record<string, string>;
   allowed: string[];
 }
@@ -707,8 +705,11 @@ export function matchRoute(method: string, segments: string[]): Match | undefine
       }
     }
     if (!matched) continue;
+    const dflt: AccessLevel = r.segments.includes(':vhost') ? 'vhost' : 'any';
+    const level = typeof r.auth === 'string' ? r.auth : (r.auth?.[method as HttpMethod] ?? dflt);
     return {
       handler: r.methods[method as keyof Route['methods']],
+      level,
       params,
       allowed: Object.keys(r.methods),
     };

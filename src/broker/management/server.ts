@@ -5,7 +5,9 @@
  * take the broker down.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { closeAll, listenAll } from '../listen.js';
+import { authorize, type Caller, callerFor, notAuthorised, unrestrictedCaller } from './authorize.js';
 import { ConsoleAssets } from './console-assets.js';
 import type { ManagementHost } from './host.js';
 import type { Json, JsonObject } from './json.js';
@@ -42,7 +44,10 @@ export class ManagementServer {
   async listen(hosts: string[], port: number): Promise<void> {
     const l = await listenAll(
       () => {
-        const server = createServer((req, res) => this.handle(req, res));
+        const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+        const t = this.broker.options.mgmtTls;
+        // management.ssl: the same API over HTTPS.
+        const server = t ? createHttpsServer({ cert: t.cert, key: t.key, ca: t.ca }, handler) : createServer(handler);
         server.on('clientError', (_err, socket) => socket.destroy());
         return server;
       },
@@ -78,7 +83,7 @@ export class ManagementServer {
     }
     let reply: Reply;
     try {
-      const user = this.authenticate(req);
+      const caller = this.authenticate(req);
       // Path segments are split before decoding, so %2F stays inside a vhost name.
       const raw = url.pathname.split('/').slice(1);
       if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
@@ -91,6 +96,10 @@ export class ManagementServer {
       }
       const match = matchRoute(method, segments);
       if (match === undefined) throw notFoundError();
+      const b = this.broker;
+      authorize(b.options.auth ? b.access : undefined, caller, match.level, match.params['vhost'], (v) =>
+        b.vhosts.has(v),
+      );
       if (match.handler === undefined) {
         reply = {
           status: 405,
@@ -104,27 +113,38 @@ export class ManagementServer {
           broker: this.broker,
           sampler: this.sampler.view(url.searchParams),
           mgmtPort: this.boundPort,
-          user,
+          user: caller.name,
+          caller,
+          headers: req.headers,
           method,
           params: match.params,
           query: url.searchParams,
           reason: typeof req.headers['x-reason'] === 'string' ? req.headers['x-reason'] : undefined,
           body: () => (parsed ??= parseBody(bodyText)),
         };
-        reply = match.handler(ctx);
+        reply = await match.handler(ctx);
         if (reply.body !== undefined) reply.body = shape(reply.body, url.searchParams);
       }
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
       reply = { status: e.status, body: { error: e.error, reason: e.reason } };
-      if (e.status === 401) reply.headers = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
+      if (e.error === 'not_authorized') {
+        reply.headers = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
+        // Without credentials cowboy answers the challenge alone, with no body.
+        if (e.reason === '') delete reply.body;
+      }
     }
     if (reply.status === 413) res.setHeader('connection', 'close');
     send(res, reply);
   }
 
-  /** The user of the request's basic credentials; with auth off anyone (or no one) is let in. */
-  private authenticate(req: IncomingMessage): string {
+  /**
+   * The caller of the request's basic credentials (rabbit_mgmt_util:is_authorized):
+   * 401 not_authorized "Login failed" for missing or wrong credentials,
+   * 401 not_authorised for a loopback-only user from elsewhere or a user without
+   * a management tag. With auth off anyone (or no one) is let in.
+   */
+  private authenticate(req: IncomingMessage): Caller {
     const header = req.headers.authorization;
     let user = '';
     let password = '';
@@ -134,11 +154,17 @@ export class ManagementServer {
       user = i < 0 ? decoded : decoded.slice(0, i);
       password = i < 0 ? '' : decoded.slice(i + 1);
     }
-    if (!this.broker.options.auth) return user || 'guest';
-    if (header === undefined || !this.broker.checkCredentials(user, password, req.socket.remoteAddress)) {
+    const b = this.broker;
+    if (!b.options.auth) return unrestrictedCaller(user || 'guest');
+    const remote = req.socket.remoteAddress;
+    const login = header === undefined ? undefined : b.access.authenticate(user, password);
+    if (login === undefined) throw new HttpError(401, 'not_authorized', '');
+    if ('refused' in login) {
+      b.log('warn', `HTTP access denied: ${login.refused}`);
       throw new HttpError(401, 'not_authorized', 'Login failed');
     }
-    return user;
+    if (!b.loopbackAllowed(user, remote)) throw notAuthorised('User can only log in via localhost');
+    return callerFor(b.access, user);
   }
 }
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeFieldTable, encodeFieldTable, type FieldTable } from '../../protocol/index.js';
+import type { AccessSnapshot } from '../auth/types.js';
 import { Exchange } from '../exchange.js';
 import type { Queue } from '../queue.js';
 import type { VHost } from '../vhost.js';
@@ -47,6 +48,8 @@ export interface Definitions {
   exchanges: ExchangeDef[];
   queues: QueueDef[];
   bindings: BindingDef[];
+  /** Users, permissions and vhost limits; absent in files written before access control existed. */
+  access?: AccessSnapshot;
 }
 
 export const DEFINITIONS_FILE = 'definitions.json';
@@ -69,8 +72,10 @@ export function snapshotDefinitions(
   vhosts: Iterable<VHost>,
   queueId: (q: Queue) => number,
   nextQueueId: () => number,
+  access?: AccessSnapshot,
 ): Definitions {
   const d = emptyDefinitions();
+  if (access !== undefined) d.access = access;
   for (const v of vhosts) {
     d.vhosts.push(v.name);
     for (const x of v.exchanges.values()) {

@@ -23,6 +23,7 @@
  */
 import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AccessSnapshot } from '../auth/types.js';
 import { type BodyPager, type Message, unpooledCopy } from '../message.js';
 import type { MessageStore, StoredQueueRef } from '../message-store.js';
 import type { LogLevel } from '../options.js';
@@ -50,6 +51,10 @@ export interface StoreHost {
   log(level: LogLevel, message: string): void;
   /** The memory alarm's account of queued bytes: changed when a held body is paged out or back in. */
   accountBytes(delta: number): void;
+  /** Users, permissions and limits to persist with the topology. */
+  accessSnapshot?(): AccessSnapshot;
+  /** Gives back what was persisted (undefined: nothing yet, a first start). */
+  restoreAccess?(s: AccessSnapshot | undefined): void;
 }
 
 export interface DiskStoreOptions {
@@ -166,6 +171,7 @@ export class DiskStore implements MessageStore, BodyPager {
       const defsFile = join(this.dir, DEFINITIONS_FILE);
       const defs: Definitions = readDefinitions(this.dir);
       const queues = restoreDefinitions(defs, (n) => host.vhosts.get(n) ?? host.addVhost(n), defsFile);
+      host.restoreAccess?.(defs.access);
       let maxId = 0;
       for (const [id, q] of queues) {
         this.ids.set(q, id);
@@ -462,6 +468,7 @@ export class DiskStore implements MessageStore, BodyPager {
         host.vhosts.values(),
         (q) => this.queueId(q),
         () => this.nextQueueId,
+        host.accessSnapshot?.(),
       );
       // Ids handed out by the snapshot itself are in it.
       this.defsDirty = false;

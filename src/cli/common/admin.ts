@@ -30,6 +30,11 @@ export const ADMIN_OPTIONS = {
     describe:
       'management HTTP API URL [default: $QPID_MGMT_URL, else the URL the broker advertises, else http://<broker host>:15672; with the broker credentials]',
   },
+  vhost: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'virtual host [default: the one in an amqp:// broker URL, else "/"]',
+  },
   timeout: {
     alias: 't',
     type: 'number',
@@ -42,6 +47,7 @@ export const ADMIN_OPTIONS = {
 export interface AdminArgs {
   broker?: string;
   'mgmt-url'?: string;
+  vhost?: string;
   timeout?: number;
 }
 
@@ -49,7 +55,7 @@ export interface Admin {
   client: ManagementClient;
   /** Where the management URL came from (--mgmt-url, QPID_MGMT_URL, the broker, the default). */
   source: ManagementUrlSource;
-  /** The vhost named in an amqp:// broker URL, else "/". */
+  /** --vhost, else the vhost named in an amqp:// broker URL, else "/". */
   vhost: string;
   url: string;
   username: string;
@@ -83,7 +89,7 @@ export async function adminClient(
   }
   const { source, ...login } = target;
   const client = new ManagementClient({ ...login, timeoutMs });
-  return { client, source, vhost: addr.vhost, ...login, timeoutMs };
+  return { client, source, vhost: args.vhost ?? addr.vhost, ...login, timeoutMs };
 }
 
 const SOURCE_TEXT: Record<ManagementUrlSource, string> = {

@@ -3,6 +3,7 @@
  * src/messaging/url.ts reads), --connection-options "{k: v, ...}" in Qpid's map grammar,
  * and the reconnect flags -r/-i/-l of the Python tools.
  */
+import { readFileSync } from 'node:fs';
 import type { Options } from 'yargs';
 import type { ConnectionOptions } from '../../index.js';
 import { parseRawAddress, parseUrl } from '../../index.js';
@@ -65,6 +66,20 @@ const CONNECTION_OPTIONS: Record<string, [keyof ConnectionOptions, Kind]> = {
   client_properties: ['clientProperties', 'map'],
 };
 
+const SSL_FILES: Record<string, 'key' | 'cert' | 'ca'> = {
+  ssl_keyfile: 'key',
+  ssl_certfile: 'cert',
+  ssl_trustfile: 'ca',
+};
+
+function readPem(option: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`connection option ${option}: cannot read ${file} (${(e as NodeJS.ErrnoException).code})`);
+  }
+}
+
 /** Parses `{name: value, ...}` (Qpid map grammar) into ConnectionOptions; unknown names are usage errors. */
 export function parseConnectionOptions(text: string): ConnectionOptions {
   const trimmed = text.trim();
@@ -79,6 +94,13 @@ export function parseConnectionOptions(text: string): ConnectionOptions {
   const out: Record<string, unknown> = {};
   for (const [rawName, value] of Object.entries(map)) {
     const name = rawName.replace(/-/g, '_');
+    const tlsKey = SSL_FILES[name];
+    if (tlsKey !== undefined) {
+      // [py] ssl_keyfile, ssl_certfile, ssl_trustfile: PEM files for amqps:// (or transport: ssl).
+      const tls = (out['tls'] ??= {}) as Record<string, Buffer>;
+      tls[tlsKey] = readPem(rawName, checkKind(rawName, value, 'string') as string);
+      continue;
+    }
     const spec = CONNECTION_OPTIONS[name];
     if (!spec) throw new UsageError(`Invalid option: ${rawName} not recognised`);
     const [key, kind] = spec;

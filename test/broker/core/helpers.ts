@@ -2,6 +2,8 @@
 // calling their methods. The only stand-in is the connection under a channel (ChannelHost), which
 // records what the channel would have written to the socket.
 
+import { AccessControl } from '../../../src/broker/auth/access-control.js';
+import { ResourceGuard } from '../../../src/broker/auth/resource-guard.js';
 import { Channel, type ChannelHost } from '../../../src/broker/channel.js';
 import { DirectReplyRegistry } from '../../../src/broker/direct-reply-to.js';
 import { Message } from '../../../src/broker/message.js';
@@ -29,7 +31,10 @@ export class RecordingHost implements ChannelHost {
     options: DEFAULT_OPTIONS,
     stats: { publish: 0, confirm: 0 },
     directReply: new DirectReplyRegistry(),
+    access: new AccessControl(),
   };
+  /** Authorization off: these tests exercise the channel, not the access model (test/broker/auth). */
+  readonly guard = new ResourceGuard(undefined, 'guest', '/');
   readonly capabilities = { consumerCancelNotify: true };
   readonly sent: Sent[] = [];
   writable = true;
