@@ -151,7 +151,7 @@ for (const factory of targets) {
         /^Failed: ConnectError: cannot reach the management API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
       );
       const help = await run('qpid-ctl', ['--help']);
-      expect(help.stdout).toContain('set_permissions -p app app-user');
+      expect(help.stdout).toContain("qpid-ctl add_user app-user 's3cret'");
     }, 30_000);
   });
 }
