@@ -229,33 +229,6 @@ function deleteUserLimit(ctx: RequestContext): Reply {
   return noContent;
 }
 
-// ---- connections ----------------------------------------------------------------------
-
-function findConnection(ctx: RequestContext) {
-  const name = param(ctx, 'name');
-  for (const c of ctx.broker.connections) if (c.name === name) return c;
-  throw notFoundError();
-}
-
-/**
- * rabbit_mgmt_wm_connection: a user may close its own connections, an
- * administrator any (is_authorized_user); the X-Reason header becomes the
- * 320 CONNECTION_FORCED text, "Closed via management plugin" by default.
- */
-function deleteConnection(ctx: RequestContext): Reply {
-  const c = findConnection(ctx);
-  if (!ctx.caller.isAdmin && c.user !== ctx.caller.name) throw notAuthorised('User not authorised to access object');
-  const reason = ctx.headers['x-reason'];
-  c.forceClose(typeof reason === 'string' && reason !== '' ? reason : 'Closed via management plugin');
-  return noContent;
-}
-
-function getConnection(ctx: RequestContext): Reply {
-  const c = findConnection(ctx);
-  if (!ctx.caller.canSeeUserObject(c.user)) throw notAuthorised('User not authorised to access object');
-  return ok(connectionJson(c, ctx.sampler.rates(c)));
-}
-
 // ---- the table ----------------------------------------------------------------------------
 
 function whoami(ctx: RequestContext): Reply {
@@ -323,5 +296,4 @@ export const ACCESS_ROUTES: Route[] = [
   },
   { segments: ['definitions'], methods: { GET: definitionsExport, POST: definitionsImport }, auth: 'admin' },
   { segments: ['definitions', ':vhost'], methods: { GET: definitionsExport, POST: definitionsImport }, auth: 'admin' },
-  { segments: ['connections', ':name'], methods: { GET: getConnection, DELETE: deleteConnection }, auth: 'any' },
 ];

@@ -16,7 +16,7 @@ import type { Queue } from '../queue.js';
 import type { QueueEntry } from '../queue-entry.js';
 import type { VHost } from '../vhost.js';
 import { ACCESS_ROUTES, deleteVhost, putVhost } from './access-routes.js';
-import type { AccessLevel } from './authorize.js';
+import { type AccessLevel, notAuthorised } from './authorize.js';
 import { RABBITMQ_COMPAT_VERSION } from './compat.js';
 import { badRequest, brokerOp, HttpError, noContent, notFoundError, ok, type Reply } from './http-error.js';
 import {
@@ -560,9 +560,14 @@ function listConnections(ctx: RequestContext): Reply {
   return ok(list.map((c) => connectionJson(c, ctx.sampler.rates(c))));
 }
 
+/** The named connection, if the caller may see it (rabbit_mgmt_wm_connection: its own, or all with monitoring). */
 function connectionParam(ctx: RequestContext) {
   const name = ctx.params['name'] as string;
-  for (const c of ctx.broker.connections) if (c.name === name) return c;
+  for (const c of ctx.broker.connections) {
+    if (c.name !== name) continue;
+    if (!ctx.caller.canSeeUserObject(c.user)) throw notAuthorised('User not authorised to access object');
+    return c;
+  }
   throw notFoundError();
 }
 
@@ -571,9 +576,14 @@ function getConnection(ctx: RequestContext): Reply {
   return ok(connectionJson(c, ctx.sampler.rates(c)));
 }
 
-/** DELETE closes it with 320, as RabbitMQ does (`X-Reason` header, else "Closed via management plugin"). */
+/**
+ * DELETE closes it with 320, as RabbitMQ does (`X-Reason` header, else "Closed via management plugin").
+ * rabbit_mgmt_wm_connection's is_authorized_user: a user may close its own connections, an administrator any.
+ */
 function closeConnection(ctx: RequestContext): Reply {
-  connectionParam(ctx).forceClose(ctx.reason ?? 'Closed via management plugin');
+  const c = connectionParam(ctx);
+  if (!ctx.caller.isAdmin && c.user !== ctx.caller.name) throw notAuthorised('User not authorised to access object');
+  c.forceClose(ctx.reason ?? 'Closed via management plugin');
   return noContent;
 }
 
