@@ -41,6 +41,7 @@ import { PublisherConfirms } from './publisher-confirms.js';
 import type { Queue } from './queue.js';
 import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
+import { withDeliveryCount } from './queue-types.js';
 import { type Settlement, settleDeliveries, type Unacked, UnackedDeliveries } from './unacked-deliveries.js';
 import type { VHost } from './vhost.js';
 
@@ -60,9 +61,17 @@ export interface ChannelHost {
   canWrite(): boolean;
   sendMethod<N extends keyof MethodArgs>(channel: number, name: N, args: Partial<MethodArgs[N]>): void;
   /** basic.deliver and the message's content frames. */
-  sendDelivery(channel: number, consumerTag: string, deliveryTag: number, redelivered: boolean, message: Message): void;
+  /** `headerPayload` replaces the publisher's content header (a quorum queue adds x-delivery-count). */
+  sendDelivery(
+    channel: number,
+    consumerTag: string,
+    deliveryTag: number,
+    redelivered: boolean,
+    message: Message,
+    headerPayload?: Buffer,
+  ): void;
   /** The message's content frames, after a basic.get-ok or basic.return sent with sendMethod. */
-  sendContent(channel: number, message: Message): void;
+  sendContent(channel: number, message: Message, headerPayload?: Buffer): void;
   /** Runs `fn` just before the next flush (confirm coalescing). */
   beforeFlush(fn: () => void): void;
   /** A basic.publish arrived (the memory alarm stops reading publishing connections). */
@@ -364,7 +373,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     if (ackRequired) this.stats.deliver++;
     else this.stats.deliverNoAck++;
     if (entry.redelivered) this.stats.redeliver++;
-    this.connection.sendDelivery(this.id, c.tag, tag, entry.redelivered, entry.message);
+    this.connection.sendDelivery(this.id, c.tag, tag, entry.redelivered, entry.message, headerOf(queue, entry));
   }
 
   // ---- get / ack / nack / recover -----------------------------------------
@@ -389,7 +398,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
       routingKey: m.routingKey,
       messageCount: q.messageCount,
     });
-    this.connection.sendContent(this.id, m);
+    this.connection.sendContent(this.id, m, headerOf(q, entry));
   }
 
   private ack(tag: number, multiple: boolean): void {
@@ -601,4 +610,11 @@ function channelErrorConn(detail: string): ConnectionError {
 
 function commandInvalidConn(detail: string): ConnectionError {
   return new ConnectionError(ReplyCode.COMMAND_INVALID, detail);
+}
+
+/** The content header a delivery carries: the publisher's, plus x-delivery-count from a quorum queue. */
+function headerOf(queue: Queue, entry: QueueEntry): Buffer {
+  return queue.settings.queueType === 'quorum'
+    ? withDeliveryCount(entry.message, entry.deliveries - 1)
+    : entry.message.headerPayload;
 }

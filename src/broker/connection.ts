@@ -611,13 +611,14 @@ export class Connection implements ChannelHost {
     deliveryTag: number,
     redelivered: boolean,
     message: Message,
+    headerPayload?: Buffer,
   ): void {
-    writeDelivery(this.out, channel, this.frameMax, consumerTag, deliveryTag, redelivered, message);
+    writeDelivery(this.out, channel, this.frameMax, consumerTag, deliveryTag, redelivered, message, headerPayload);
     this.wrote();
   }
 
-  sendContent(channel: number, message: Message): void {
-    writeContent(this.out, channel, this.frameMax, message);
+  sendContent(channel: number, message: Message, headerPayload?: Buffer): void {
+    writeContent(this.out, channel, this.frameMax, message, headerPayload);
     this.wrote();
   }
 

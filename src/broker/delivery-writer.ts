@@ -30,6 +30,7 @@ export function writeDelivery(
   deliveryTag: number,
   redelivered: boolean,
   message: Message,
+  headerPayload: Buffer = message.headerPayload,
 ): void {
   const ctLen = shortStrLen(consumerTag);
   const exLen = shortStrLen(message.exchange);
@@ -50,12 +51,17 @@ export function writeDelivery(
   writeShortStr(out, message.exchange, exLen);
   writeShortStr(out, message.routingKey, rkLen);
   out.buf[out.pos++] = FRAME_END;
-  writeContent(out, channel, frameMax, message);
+  writeContent(out, channel, frameMax, message, headerPayload);
 }
 
 /** The content header (verbatim from the publisher) and body frames of a message. */
-export function writeContent(out: OutputBuffer, channel: number, frameMax: number, message: Message): void {
-  const hp = message.headerPayload;
+export function writeContent(
+  out: OutputBuffer,
+  channel: number,
+  frameMax: number,
+  message: Message,
+  hp: Buffer = message.headerPayload,
+): void {
   out.ensure(hp.length + 8);
   let b = out.buf;
   b[out.pos] = FrameType.HEADER;

@@ -20,6 +20,10 @@ export interface QueueSettings {
   deadLetterRoutingKey?: string;
   maxPriority?: number;
   singleActiveConsumer: boolean;
+  /** x-queue-type quorum (queue-types.ts); absent for classic queues. */
+  queueType?: 'quorum';
+  /** Quorum x-delivery-limit: requeues allowed before the message is dropped or dead-lettered. */
+  deliveryLimit?: number;
 }
 
 const INT_KINDS = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64']);

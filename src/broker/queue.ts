@@ -44,7 +44,7 @@ export interface Consumer {
   cancelledByQueue(queue: Queue): void;
 }
 
-export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen';
+export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit';
 
 /** What a queue needs from its virtual host. */
 export interface QueueHost {
@@ -356,6 +356,13 @@ export class Queue {
     this.unacked--;
     if (this.deleted) {
       this.settle(entry);
+      return;
+    }
+    // Quorum x-delivery-limit: past the limit the message leaves the queue (rabbit_fifo return, delivery_limit).
+    const limit = this.settings.deliveryLimit;
+    if (limit !== undefined && entry.deliveries > limit) {
+      this.discard(entry, 'delivery_limit');
+      if (dispatch) this.dispatch();
       return;
     }
     entry.redelivered = true;

@@ -24,6 +24,7 @@ import type { MessageStore } from './message-store.js';
 import { PUBLISH_REFUSED, PUBLISH_ROUTED, type PublishExtras } from './publish.js';
 import { type DeadLetterReason, Queue, type QueueHost } from './queue.js';
 import { parseQueueArgs } from './queue-args.js';
+import { checkQueueType } from './queue-types.js';
 
 export interface ExchangeDeclare {
   name: string;
@@ -215,6 +216,9 @@ export class VHost implements QueueHost {
       return existing;
     }
     const settings = parseQueueArgs(d.args, name, this.name);
+    const typed = checkQueueType(d.args, d, name, this.name);
+    if (typed.type === 'quorum') settings.queueType = 'quorum';
+    if (typed.deliveryLimit !== undefined) settings.deliveryLimit = typed.deliveryLimit;
     const q = new Queue(this, name, durable, d.exclusive ? owner : undefined, d.autoDelete, d.args, settings);
     this.queues.set(name, q);
     if (durable) this.store.definitionsChanged?.();

@@ -45,6 +45,18 @@ function parser() {
         describe: 'alternate exchange of the new exchange, or dead-letter exchange of the new queue',
       },
       durable: { type: 'boolean', describe: 'the new queue or exchange is durable' },
+      quorum: { type: 'boolean', describe: 'the new queue is a quorum queue (x-queue-type quorum; implies --durable)' },
+      stream: { type: 'boolean', describe: 'the new queue is a stream (x-queue-type stream; implies --durable)' },
+      'quorum-initial-group-size': {
+        type: 'number',
+        requiresArg: true,
+        describe: 'replicas of a new quorum queue (x-quorum-initial-group-size)',
+      },
+      'delivery-limit': {
+        type: 'number',
+        requiresArg: true,
+        describe: 'redeliveries before a quorum queue drops or dead-letters a message (x-delivery-limit)',
+      },
       'max-queue-size': {
         type: 'number',
         requiresArg: true,
@@ -72,6 +84,7 @@ function parser() {
       `${NAME} add queue q --max-queue-count 1000 --limit-policy ring`,
       'a queue keeping the newest 1000 messages',
     )
+    .example(`${NAME} add queue orders --quorum --delivery-limit 5`, 'a replicated queue on a RabbitMQ cluster')
     .example(`${NAME} bind news-service q "#.news"`, 'route news-service messages with subjects ending .news to q')
     .example(`${NAME} bind hx q "" all colour=red size=2`, 'a headers-exchange binding matching both headers')
     .example(`${NAME} -r queues my-`, 'queues whose names contain my-, with their bindings')
@@ -93,6 +106,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     words = args._.map(String);
     intOption('max-queue-size', args['max-queue-size'], 0);
     intOption('max-queue-count', args['max-queue-count'], 0);
+    intOption('quorum-initial-group-size', args['quorum-initial-group-size'], 1);
+    intOption('delivery-limit', args['delivery-limit'], 0);
+    if (args.quorum && args.stream) throw new UsageError('--quorum and --stream exclude each other');
     validate(words);
   } catch (e) {
     if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
@@ -327,6 +343,10 @@ function queueFlags(q: QueueInfo): string[] {
   if (q.auto_delete) flags.push('auto-del');
   if (q.exclusive) flags.push('excl');
   for (const [key, option] of QPID_SPECIAL) flag(key, (v) => `${option}=${pyStr(v)}`);
+  const queueType = a['x-queue-type'];
+  if (queueType === 'quorum' || queueType === 'stream') flag('x-queue-type', () => `--${queueType}`);
+  flag('x-quorum-initial-group-size', (v) => `--quorum-initial-group-size=${pyStr(v)}`);
+  flag('x-delivery-limit', (v) => `--delivery-limit=${pyStr(v)}`);
   flag('qpid.policy_type', (v) => `--limit-policy=${pyStr(v).replace(/_/g, '-')}`);
   const overflow = a['x-overflow'];
   if (typeof overflow === 'string' && OVERFLOW_POLICY[overflow]) {
@@ -435,10 +455,17 @@ async function addQueue(admin: Admin, args: Args, rest: string[]): Promise<numbe
   if (args['limit-policy'] === 'reject') declArgs['x-overflow'] = 'reject-publish';
   else if (args['limit-policy'] === 'ring') declArgs['x-overflow'] = 'drop-head';
   if (args['alternate-exchange']) declArgs['x-dead-letter-exchange'] = args['alternate-exchange'];
+  // Replicated queue types (README "Running on a cluster"); RabbitMQ requires them durable.
+  const queueType = args.quorum ? 'quorum' : args.stream ? 'stream' : undefined;
+  if (queueType) declArgs['x-queue-type'] = queueType;
+  if (args['quorum-initial-group-size'] !== undefined) {
+    declArgs['x-quorum-initial-group-size'] = args['quorum-initial-group-size'];
+  }
+  if (args['delivery-limit'] !== undefined) declArgs['x-delivery-limit'] = args['delivery-limit'];
   let created: boolean;
   try {
     created = await admin.client.declareQueue(admin.vhost, name, {
-      durable: args.durable === true,
+      durable: args.durable === true || queueType !== undefined,
       auto_delete: false,
       arguments: declArgs,
     });

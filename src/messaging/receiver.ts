@@ -21,6 +21,7 @@ import { MAX_LINK_RECOVERIES } from './reconnect.js';
 import { applies, bindAll, deleteNode, queueOptions, type ResolvedNode, resolveNode } from './resolve.js';
 import type { Link, Session } from './session.js';
 import { deadlineOf, Signal } from './signal.js';
+import { isStreamSubscription, STREAM_DEFAULT_PREFETCH, streamArguments } from './stream-offset.js';
 import { fromDelivery, SUBJECT_HEADER, toMessagingError } from './wire.js';
 
 export interface ReceiverOptions {
@@ -57,7 +58,9 @@ export class Receiver implements Link, AsyncIterable<Message> {
   private auto: boolean;
   private readonly noAck: boolean;
   private readonly browse: boolean;
-  private browseMode: 'native' | 'emulated' | undefined;
+  private browseMode: 'native' | 'emulated' | 'stream' | undefined;
+  /** Subscribes to a RabbitMQ stream (x-stream-offset given): see stream-offset.ts. */
+  private readonly stream: boolean;
   private node: ResolvedNode | undefined;
   private queue: string | undefined;
   private subscriptionName: string | undefined;
@@ -91,6 +94,12 @@ export class Receiver implements Link, AsyncIterable<Message> {
     const reliability = address.options.link?.reliability;
     this.noAck = reliability === 'unreliable' || reliability === 'at-most-once';
     this.browse = address.options.mode === 'browse';
+    const subscribeArgs = address.options.link?.['x-subscribe']?.['arguments'];
+    this.stream =
+      typeof subscribeArgs === 'object' &&
+      subscribeArgs !== null &&
+      !Array.isArray(subscribeArgs) &&
+      isStreamSubscription(subscribeArgs as AddressMap);
   }
 
   get capacity(): number {
@@ -136,7 +145,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
     this.check();
     const n = this.cap;
     const h = this.handle;
-    if (this.browse || !h || h.closed) return;
+    if ((this.browse && !this.stream) || !h || h.closed) return;
     try {
       if (this.consumerTag) {
         const tag = this.consumerTag;
@@ -298,10 +307,10 @@ export class Receiver implements Link, AsyncIterable<Message> {
     // Unacked deliveries of a lost channel were requeued by the broker; only no-ack copies are still ours.
     this.buffer = this.buffer.filter((b) => b.handle === h || b.handle === undefined);
     if (this.browse) {
-      this.browseMode = connection.supportsBrowse ? 'native' : 'emulated';
+      this.browseMode = this.stream ? 'stream' : connection.supportsBrowse ? 'native' : 'emulated';
       this.snapshotDone = false;
-      if (this.browseMode === 'native') await this.consume(h);
-    } else if (this.cap > 0) {
+      if (this.browseMode !== 'emulated') await this.consume(h);
+    } else if (this.cap > 0 || this.stream) {
       await this.consume(h);
     }
     this.attached.notify();
@@ -369,10 +378,12 @@ export class Receiver implements Link, AsyncIterable<Message> {
   }
 
   private usesGet(): boolean {
-    return !this.browse && this.cap <= 0;
+    return !this.browse && !this.stream && this.cap <= 0;
   }
 
   private take(b: Buffered): Message {
+    // Browsing a stream: the ack only returns prefetch credit (nothing is removed from a stream).
+    if (this.browseMode === 'stream' && b.handle && !b.handle.closed) b.handle.channel.ack(b.raw);
     const handle = this.noAck || this.browse ? undefined : b.handle;
     this.session._track(b.message, { receiver: this, handle, tagEpoch: b.tagEpoch, raw: b.raw });
     if (handle) this.unsettledCount++;
@@ -408,10 +419,11 @@ export class Receiver implements Link, AsyncIterable<Message> {
 
   private async consume(h: ChannelHandle): Promise<void> {
     const xSubscribe: AddressMap = this.address.options.link?.['x-subscribe'] ?? {};
-    const args: Record<string, unknown> = { ...((xSubscribe['arguments'] as AddressMap | undefined) ?? {}) };
+    const args = streamArguments({ ...((xSubscribe['arguments'] as AddressMap | undefined) ?? {}) });
     const native = this.browseMode === 'native';
     if (native) args['x-browse'] = true;
-    if (!native && this.cap > 0) await h.channel.prefetch(this.cap);
+    const prefetch = this.stream && this.cap <= 0 ? STREAM_DEFAULT_PREFETCH : this.cap;
+    if (!native && prefetch > 0) await h.channel.prefetch(prefetch);
     const ok = await h.channel.consume(this.queue as string, (raw) => this.onDelivery(h, raw), {
       noAck: this.noAck || native,
       exclusive: xSubscribe['exclusive'] === true,

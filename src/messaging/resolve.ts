@@ -108,7 +108,7 @@ async function declareNode(probe: Prober, address: Address): Promise<ResolvedNod
     await linkCall(probe, (ch) => ch.assertExchange(name, type, exchangeOptions(xDeclare, node.durable)));
     return { kind: 'topic', name, exchangeType: type, created: true };
   }
-  await linkCall(probe, (ch) => ch.assertQueue(name, queueOptions(xDeclare, node.durable)));
+  await linkCall(probe, (ch) => ch.assertQueue(name, queueOptions(xDeclare, node.durable, node['x-queue-type'])));
   return { kind: 'queue', name, created: true };
 }
 
@@ -119,10 +119,11 @@ async function assertNode(probe: Prober, address: Address, found: ResolvedNode):
   if (node.type !== undefined && node.type !== found.kind) {
     throw new AssertionFailed(`expected ${node.type}, got ${found.kind}`);
   }
-  if (node.durable === undefined && node['x-declare'] === undefined) return;
+  if (node.durable === undefined && node['x-declare'] === undefined && node['x-queue-type'] === undefined) return;
   const xDeclare = node['x-declare'] ?? {};
   if (found.kind === 'queue') {
-    await linkCall(probe, (ch) => ch.assertQueue(found.name, queueOptions(xDeclare, node.durable)));
+    const options = queueOptions(xDeclare, node.durable, node['x-queue-type']);
+    await linkCall(probe, (ch) => ch.assertQueue(found.name, options));
   } else if (!found.name.startsWith('amq.')) {
     const type = typeof xDeclare['type'] === 'string' ? xDeclare['type'] : (found.exchangeType ?? 'topic');
     await linkCall(probe, (ch) => ch.assertExchange(found.name, type, exchangeOptions(xDeclare, node.durable)));
@@ -203,9 +204,18 @@ function toArguments(map: AddressMap): Record<string, unknown> {
   return Object.fromEntries(Object.entries(map)) as Record<string, unknown>;
 }
 
-/** amqplib queue.declare options from `x-declare` (+ `durable`). */
-export function queueOptions(xDeclare: AddressMap, durable: boolean | undefined): Options.AssertQueue {
+/**
+ * amqplib queue.declare options from `x-declare` (+ `durable`, + the `x-queue-type` shorthand).
+ * A quorum queue or stream is durable unless durable is given explicitly: RabbitMQ refuses a
+ * non-durable one (406 "invalid property 'non-durable'"), so Qpid's default (False) would always fail.
+ */
+export function queueOptions(
+  xDeclare: AddressMap,
+  durable: boolean | undefined,
+  queueType?: string,
+): Options.AssertQueue {
   const args: Record<string, unknown> = {};
+  if (queueType !== undefined) args['x-queue-type'] = queueType;
   const given = xDeclare['arguments'];
   if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
     for (const [k, v] of Object.entries(given as AddressMap)) {
@@ -216,8 +226,9 @@ export function queueOptions(xDeclare: AddressMap, durable: boolean | undefined)
   // A queue's alternate exchange receives its rejected messages in Qpid: that is a dead-letter exchange.
   const alt = xDeclare['alternate-exchange'] ?? xDeclare['alternate_exchange'];
   if (typeof alt === 'string') args['x-dead-letter-exchange'] = alt;
+  const replicated = args['x-queue-type'] === 'quorum' || args['x-queue-type'] === 'stream';
   return {
-    durable: flag(xDeclare, 'durable') ?? durable ?? false,
+    durable: flag(xDeclare, 'durable') ?? durable ?? replicated,
     exclusive: flag(xDeclare, 'exclusive') ?? false,
     autoDelete: flag(xDeclare, 'auto-delete') ?? false,
     arguments: args,

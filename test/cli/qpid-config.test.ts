@@ -104,6 +104,19 @@ describe.each(targets)('qpid-config against $kind', (factory) => {
     }
   });
 
+  it('add queue --quorum declares a durable quorum queue and lists it with --quorum', async () => {
+    const q = n('quorum');
+    const add = await cfg('add', 'queue', q, '--quorum', '--delivery-limit', '3');
+    expect(add).toEqual({ code: 0, stdout: '', stderr: '' });
+    const list = await cfg('queues', q);
+    expect(list.stdout.split('\n')[2]?.trim()).toBe(`${q}  --durable --quorum --delivery-limit=3`);
+    const json = JSON.parse((await cfg('queues', q, '--json')).stdout);
+    expect(json[0].arguments).toEqual({ 'x-queue-type': 'quorum', 'x-delivery-limit': 3 });
+    expect((await cfg('add', 'queue', n('qs'), '--quorum', '--stream')).code).toBe(2);
+    // RabbitMQ refuses if-unused/if-empty deletes of quorum queues: --force is needed there.
+    expect((await cfg('del', 'queue', q, '--force')).code).toBe(0);
+  });
+
   it("add queue maps Qpid's limits onto RabbitMQ arguments and lists them in Qpid's form", async () => {
     const q = n('limited');
     const add = await cfg(

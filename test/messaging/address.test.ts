@@ -359,7 +359,7 @@ describe('option validation (docs/qpid-reference.md §1.5)', () => {
     [
       'q; {node: {this-property-does-not-exist: 1}}',
       'node.this-property-does-not-exist',
-      'error in options: node.this-property-does-not-exist: illegal key (allowed: type, durable, x-declare, x-bindings) in "q; {node: {this-property-does-not-exist: 1}}"',
+      'error in options: node.this-property-does-not-exist: illegal key (allowed: type, durable, x-queue-type, x-declare, x-bindings) in "q; {node: {this-property-does-not-exist: 1}}"',
     ],
     [
       'q; {create: asdf}',

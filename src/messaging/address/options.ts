@@ -34,9 +34,14 @@ export interface XBinding {
   readonly arguments?: AddressMap;
 }
 
+/** RabbitMQ queue types (x-queue-type); quorum and stream are the replicated ones of a cluster. */
+export type QueueType = 'classic' | 'quorum' | 'stream';
+
 export interface NodeOptions {
   readonly type?: NodeType;
   readonly durable?: boolean;
+  /** Our shorthand for `x-declare: {arguments: {x-queue-type: …}}` (README "Running on a cluster"). */
+  readonly 'x-queue-type'?: QueueType;
   readonly 'x-declare'?: AddressMap;
   readonly 'x-bindings'?: readonly XBinding[];
 }
@@ -167,6 +172,7 @@ const FILTER = struct({ name: str, descriptor: either((v) => typeof v === 'numbe
 const NODE = struct({
   type: oneOf(['queue', 'topic']),
   durable: bool,
+  'x-queue-type': oneOf(['classic', 'quorum', 'stream']),
   'x-declare': freeMap,
   'x-bindings': BINDINGS,
 });
