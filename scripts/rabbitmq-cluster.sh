@@ -47,6 +47,12 @@ die() {
 
 mkdir -p "$STATE_DIR"
 STATE_DIR="$(cd "$STATE_DIR" && pwd)"
+# The names and ports a `start` used stay with its state dir, so stop/kill/restart/status
+# reach the nodes that are really running even from a shell without the same variables.
+if [ "${1:-}" != start ] && [ -s "$STATE_DIR/cluster.env" ]; then
+  # shellcheck disable=SC1091
+  . "$STATE_DIR/cluster.env"
+fi
 export HOME="$STATE_DIR/home"
 export ERL_EPMD_ADDRESS=127.0.0.1
 export RABBITMQ_ALLOW_INPUT=
@@ -218,6 +224,7 @@ cmd_start() {
   # A fresh cluster per start: every node's state is wiped, the cookie kept.
   for i in 0 1 2; do rm -rf "${STATE_DIR:?}/${LETTERS[$i]}"; done
   write_cookie
+  printf 'PREFIX=%q\nBASE_PORT=%q\nBASE_MGMT=%q\nBASE_DIST=%q\n' "$PREFIX" "$BASE_PORT" "$BASE_MGMT" "$BASE_DIST" >"$STATE_DIR/cluster.env"
   # Start all three at once (they boot as three single-node clusters), then
   # join b and c to a: join_cluster needs a reset node with its app stopped.
   for i in 0 1 2; do launch "$i" || { cmd_stop; exit 1; }; done
