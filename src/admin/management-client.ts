@@ -220,6 +220,16 @@ export class ManagementClient {
 
   // ---- transport ----------------------------------------------------------
 
+  /** PUT of a JSON body to any API path (e.g. a runtime parameter); resolves to the HTTP status. */
+  async putJson(path: string, body: unknown): Promise<number> {
+    return this.send('PUT', path, body);
+  }
+
+  /** DELETE of any API path; a 404 is a ManagementError like every other failure. */
+  async deleteJson(path: string): Promise<void> {
+    await this.send('DELETE', path);
+  }
+
   /** One API call answering JSON (used by the access-control client too). */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.raw(method, path, body);

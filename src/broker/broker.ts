@@ -14,6 +14,7 @@ import type { AccessSnapshot } from './auth/types.js';
 import type { BrokerCore, BrokerStats, TrackedConnection } from './broker-core.js';
 import { Connection } from './connection.js';
 import { DirectReplyRegistry } from './direct-reply-to.js';
+import { Federation } from './federation/federation.js';
 import { closeAll, listenAll } from './listen.js';
 import type { ManagementHost } from './management/host.js';
 import { ManagementServer } from './management/server.js';
@@ -54,6 +55,8 @@ export class Broker implements BrokerCore, ManagementHost {
   /** Users, permissions and limits, persisted with the definitions (see auth/). */
   readonly access: AccessControl;
   private accessRestored = false;
+  /** Built-in shovels: qpid-route's federation links (src/broker/federation). */
+  readonly federation: Federation = new Federation(this);
 
   private constructor(options: Partial<BrokerOptions>, store: MessageStore) {
     this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
@@ -82,6 +85,7 @@ export class Broker implements BrokerCore, ManagementHost {
       await store.close();
       throw e;
     }
+    b.federation.restore();
     return b;
   }
 
@@ -398,6 +402,7 @@ export class Broker implements BrokerCore, ManagementHost {
   /** Closes every connection with 320 CONNECTION_FORCED and stops listening. */
   async stop(): Promise<void> {
     if (this.memoryTimer) clearInterval(this.memoryTimer);
+    await this.federation.stop();
     const closing = Promise.all([this.closeServers(), this.mgmt?.close()]);
     for (const c of [...this.connections]) c.forceClose("broker forced connection closure with reason 'shutdown'");
     // Give sockets a moment to flush the close frame, then drop stragglers so close() can finish.

@@ -10,6 +10,8 @@ import type { Channel } from '../channel.js';
 import type { Connection } from '../connection.js';
 import { ChannelError } from '../errors.js';
 import { Exchange } from '../exchange.js';
+import { listParameters, listShovels, parameterJson } from '../federation/management.js';
+import { ShovelDefinitionError } from '../federation/shovel-definition.js';
 import { Message, parseExpiration } from '../message.js';
 import { PUBLISH_ROUTED, senderSelectedKeys, stripBcc } from '../publish.js';
 import type { Queue } from '../queue.js';
@@ -621,7 +623,53 @@ function listConsumers(ctx: RequestContext): Reply {
 
 // ---- the route table ------------------------------------------------------------------
 
+// ---- federation (built-in shovels, src/broker/federation) -------------------------
+
+function putShovel(ctx: RequestContext): Reply {
+  const v = vhostParam(ctx, true);
+  const name = ctx.params['name'] as string;
+  const existed = ctx.broker.federation.get(v.name, name) !== undefined;
+  try {
+    ctx.broker.federation.put(v.name, name, ctx.body()['value']);
+  } catch (e) {
+    if (e instanceof ShovelDefinitionError) throw badRequest(e.message);
+    throw e;
+  }
+  return existed ? noContent : { status: 201 };
+}
+
+function getShovel(ctx: RequestContext): Reply {
+  const e = ctx.broker.federation.get(vhostParam(ctx).name, ctx.params['name'] as string);
+  if (e === undefined) throw notFoundError();
+  return ok(parameterJson(e.parameter.vhost, e.parameter.name, e.parameter.value));
+}
+
+function deleteShovel(ctx: RequestContext): Reply {
+  if (!ctx.broker.federation.delete(vhostParam(ctx).name, ctx.params['name'] as string)) throw notFoundError();
+  return noContent;
+}
+
+const vhostFilter = (ctx: RequestContext) => (ctx.params['vhost'] === undefined ? undefined : vhostParam(ctx).name);
+
+const FEDERATION_ROUTES: Route[] = [
+  { segments: ['parameters', 'shovel'], methods: { GET: (ctx) => ok(listParameters(ctx.broker.federation)) } },
+  {
+    segments: ['parameters', 'shovel', ':vhost'],
+    methods: { GET: (ctx) => ok(listParameters(ctx.broker.federation, vhostFilter(ctx))) },
+  },
+  {
+    segments: ['parameters', 'shovel', ':vhost', ':name'],
+    methods: { GET: getShovel, PUT: putShovel, DELETE: deleteShovel },
+  },
+  { segments: ['shovels'], methods: { GET: (ctx) => ok(listShovels(ctx.broker.federation, NODE_NAME)) } },
+  {
+    segments: ['shovels', ':vhost'],
+    methods: { GET: (ctx) => ok(listShovels(ctx.broker.federation, NODE_NAME, vhostFilter(ctx))) },
+  },
+];
+
 const ROUTES: Route[] = [
+  ...FEDERATION_ROUTES,
   { segments: ['overview'], methods: { GET: overview } },
   {
     segments: ['vhosts'],

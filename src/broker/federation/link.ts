@@ -1,0 +1,177 @@
+/**
+ * One built-in shovel (a Qpid federation link + bridge): an amqplib client of the source broker that
+ * consumes with acknowledgements and feeds the local vhost (local-publish.ts). A source message is
+ * acknowledged only after the local queues have it (stored, for persistent messages on durable
+ * queues), so a crash of either side redelivers instead of losing. Reconnects with back-off
+ * (reconnect-delay doubling to 30 s). Counters and state are what /api/shovels and qpid-stat show.
+ */
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { VHost } from '../vhost.js';
+import { propertiesOf, publishLocal } from './local-publish.js';
+import type { ShovelDefinition } from './shovel-definition.js';
+
+export type LinkState = 'starting' | 'running' | 'reconnecting' | 'terminated';
+
+export interface LinkCounters {
+  /** Messages consumed from the source. */
+  received: number;
+  /** Messages the local vhost took (routed and stored). */
+  forwarded: number;
+  /** Messages that matched no local queue (acked: as RabbitMQ's shovel, unroutable is not an error). */
+  unroutable: number;
+  /** Source acknowledgements sent. */
+  acked: number;
+  /** Connections made to the source after the first. */
+  reconnects: number;
+}
+
+const MAX_DELAY_S = 30;
+
+export class FederationLink {
+  state: LinkState = 'starting';
+  lastError = '';
+  /** Date.now() of the last state change. */
+  since = Date.now();
+  readonly counters: LinkCounters = { received: 0, forwarded: 0, unroutable: 0, acked: 0, reconnects: 0 };
+  private model: ChannelModel | undefined;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private connects = 0;
+  private delay: number;
+
+  constructor(
+    readonly name: string,
+    readonly vhost: VHost,
+    readonly definition: ShovelDefinition,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    this.delay = definition.reconnectDelay;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  /** Stops consuming and closes the source connection; unacked messages go back to the source queue. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.setState('terminated');
+    const m = this.model;
+    this.model = undefined;
+    await m?.close().catch(() => undefined);
+  }
+
+  /** The source URI with its password hidden (RabbitMQ's shovel status does the same). */
+  get sourceUri(): string {
+    return this.definition.srcUri.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  }
+
+  private setState(state: LinkState, error?: string): void {
+    if (this.state !== state) this.since = Date.now();
+    this.state = state;
+    if (error !== undefined) this.lastError = error;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    let model: ChannelModel | undefined;
+    try {
+      model = await amqp.connect(this.definition.srcUri, {
+        clientProperties: { product: 'qpid-messaging federation' },
+      });
+      if (this.stopped) {
+        await model.close().catch(() => undefined);
+        return;
+      }
+      this.model = model;
+      model.on('error', () => undefined);
+      model.on('close', () => this.onClose(model as ChannelModel, 'source connection closed'));
+      const ch = await model.createChannel();
+      ch.on('error', () => undefined);
+      ch.on('close', () => this.onClose(model as ChannelModel, 'source channel closed'));
+      await this.subscribe(ch);
+      if (this.connects++ > 0) this.counters.reconnects++;
+      this.delay = this.definition.reconnectDelay;
+      this.setState('running', '');
+      this.log(`federation link ${this.name}: running from ${this.sourceUri}`);
+    } catch (err) {
+      if (model) await model.close().catch(() => undefined);
+      this.retry(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private onClose(model: ChannelModel, why: string): void {
+    if (this.model !== model || this.stopped) return;
+    this.model = undefined;
+    void model.close().catch(() => undefined);
+    this.retry(why);
+  }
+
+  private retry(error: string): void {
+    if (this.stopped) return;
+    this.setState('reconnecting', error);
+    const wait = this.delay;
+    this.delay = Math.min(MAX_DELAY_S, Math.max(0.1, this.delay * 2));
+    this.timer = setTimeout(() => void this.connect(), wait * 1000);
+  }
+
+  private async subscribe(ch: Channel): Promise<void> {
+    const d = this.definition;
+    let queue = d.srcQueue;
+    if (queue === undefined) {
+      // An exchange source: a private queue, as RabbitMQ's shovel declares (lost with the link; use a
+      // queue source — qpid-route's durable routes do — when nothing may be missed while it is down).
+      const q = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+      queue = q.queue;
+      await ch.bindQueue(queue, d.srcExchange as string, d.srcExchangeKey);
+    } else {
+      await ch.checkQueue(queue);
+    }
+    const noAck = d.ackMode === 'no-ack';
+    if (!noAck) await ch.prefetch(d.prefetchCount);
+    await ch.consume(queue, (m) => m && void this.forward(ch, m), { noAck });
+  }
+
+  private async forward(ch: Channel, m: ConsumeMessage): Promise<void> {
+    this.counters.received++;
+    const d = this.definition;
+    const exchange = d.destExchange ?? m.fields.exchange;
+    const key = d.destExchangeKey ?? m.fields.routingKey;
+    let outcome: Awaited<ReturnType<typeof publishLocal>>;
+    try {
+      outcome = await publishLocal(this.vhost, exchange, key, propertiesOf(m.properties), m.content);
+    } catch (err) {
+      // The local store failed: give the message back to the source and try again later.
+      if (d.ackMode !== 'no-ack') settle(ch, m, false);
+      this.lastError = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    if (outcome === 'no-exchange' || outcome === 'rejected') {
+      // Nothing taken locally: requeue at the source rather than drop (the exchange may come back,
+      // a full queue may drain); RabbitMQ's shovel would fail the link on a missing exchange.
+      if (d.ackMode !== 'no-ack') settle(ch, m, false);
+      this.lastError =
+        outcome === 'no-exchange' ? `no exchange '${exchange}' in vhost '${this.vhost.name}'` : 'local queue full';
+      await new Promise((r) => setTimeout(r, 200));
+      return;
+    }
+    if (outcome === 'routed') this.counters.forwarded++;
+    else this.counters.unroutable++;
+    if (d.ackMode !== 'no-ack' && settle(ch, m, true)) this.counters.acked++;
+  }
+}
+
+/**
+ * Acks (or requeues) at the source. A channel that closed meanwhile (source restart, link stopped)
+ * throws: the source redelivers those messages to the next link, so at-least-once still holds.
+ */
+function settle(ch: Channel, m: ConsumeMessage, ack: boolean): boolean {
+  try {
+    if (ack) ch.ack(m);
+    else ch.nack(m, false, true);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * A built-in shovel's definition: the JSON of RabbitMQ's dynamic shovel parameter
+ * (`PUT /api/parameters/shovel/{vhost}/{name}` with `{"value": {...}}`, rabbit_shovel_parameters),
+ * the subset the bundled broker runs. `qpid-route` writes the same JSON to either broker.
+ *
+ * The bundled broker pulls: it consumes from `src-uri` and feeds its own vhost, so `dest-uri` must
+ * be local (`amqp://` or absent), as in a Qpid link, which is created on the destination broker.
+ */
+/** A definition the bundled broker cannot run; the management API answers it with a 400. */
+export class ShovelDefinitionError extends Error {
+  static {
+    ShovelDefinitionError.prototype.name = 'ShovelDefinitionError';
+  }
+}
+
+export interface ShovelDefinition {
+  readonly srcUri: string;
+  /** Consume from this queue on the source (it must exist there) ... */
+  readonly srcQueue?: string;
+  /** ... or from a private queue bound to this exchange with `srcExchangeKey`. */
+  readonly srcExchange?: string;
+  readonly srcExchangeKey: string;
+  /** Local exchange to publish to; default: the message's own exchange. */
+  readonly destExchange?: string;
+  /** Routing key to publish with; default: the message's own key. */
+  readonly destExchangeKey?: string;
+  readonly prefetchCount: number;
+  /** Seconds before a reconnect, doubled on each failure up to 30 s. */
+  readonly reconnectDelay: number;
+  readonly ackMode: 'on-confirm' | 'on-publish' | 'no-ack';
+}
+
+const KNOWN = new Set([
+  'src-protocol',
+  'src-uri',
+  'src-queue',
+  'src-exchange',
+  'src-exchange-key',
+  'src-prefetch-count',
+  'src-delete-after',
+  'dest-protocol',
+  'dest-uri',
+  'dest-exchange',
+  'dest-exchange-key',
+  'dest-queue',
+  'dest-add-forward-headers',
+  'dest-add-timestamp-header',
+  'prefetch-count',
+  'reconnect-delay',
+  'ack-mode',
+]);
+
+const bad = (reason: string) => new ShovelDefinitionError(reason);
+
+function str(v: Record<string, unknown>, key: string): string | undefined {
+  const x = v[key];
+  if (x === undefined) return undefined;
+  if (typeof x !== 'string') throw bad(`${key} must be a string`);
+  return x;
+}
+
+function num(v: Record<string, unknown>, key: string, dflt: number): number {
+  const x = v[key];
+  if (x === undefined) return dflt;
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw bad(`${key} must be a non-negative number`);
+  return x;
+}
+
+/** Validates a parameter body's `value`; throws 400 with RabbitMQ-like reasons. */
+export function parseShovelDefinition(value: unknown): ShovelDefinition {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('value must be an object');
+  const v = value as Record<string, unknown>;
+  const unknown = Object.keys(v).filter((k) => !KNOWN.has(k));
+  if (unknown.length > 0) throw bad(`unknown shovel keys: ${unknown.join(', ')}`);
+  for (const p of ['src-protocol', 'dest-protocol']) {
+    const proto = str(v, p);
+    if (proto !== undefined && proto !== 'amqp091') throw bad(`${p} ${proto} is not supported (amqp091 only)`);
+  }
+  const srcUri = str(v, 'src-uri');
+  if (!srcUri) throw bad('src-uri is required');
+  if (!/^amqps?:\/\//.test(srcUri)) throw bad(`src-uri ${srcUri} is not an amqp:// URI`);
+  const destUri = str(v, 'dest-uri');
+  if (destUri !== undefined && destUri !== 'amqp://' && destUri !== 'amqp:///') {
+    throw bad('the bundled broker shovels into its own vhost only: dest-uri must be "amqp://"');
+  }
+  if (v['dest-queue'] !== undefined) throw bad('dest-queue is not supported: use dest-exchange');
+  const srcQueue = str(v, 'src-queue');
+  const srcExchange = str(v, 'src-exchange');
+  if ((srcQueue === undefined) === (srcExchange === undefined)) throw bad('exactly one of src-queue and src-exchange');
+  const ackMode = str(v, 'ack-mode') ?? 'on-confirm';
+  if (ackMode !== 'on-confirm' && ackMode !== 'on-publish' && ackMode !== 'no-ack')
+    throw bad(`bad ack-mode ${ackMode}`);
+  const def: Record<string, unknown> = {
+    srcUri,
+    srcExchangeKey: str(v, 'src-exchange-key') ?? '#',
+    prefetchCount: Math.max(1, Math.floor(num(v, 'prefetch-count', num(v, 'src-prefetch-count', 1000)))),
+    reconnectDelay: num(v, 'reconnect-delay', 1),
+    ackMode,
+  };
+  if (srcQueue !== undefined) def['srcQueue'] = srcQueue;
+  if (srcExchange !== undefined) def['srcExchange'] = srcExchange;
+  const destExchange = str(v, 'dest-exchange');
+  if (destExchange !== undefined) def['destExchange'] = destExchange;
+  const destKey = str(v, 'dest-exchange-key');
+  if (destKey !== undefined) def['destExchangeKey'] = destKey;
+  return def as unknown as ShovelDefinition;
+}
