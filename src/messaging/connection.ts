@@ -19,6 +19,7 @@ import {
   type MessagingError,
 } from './errors.js';
 import { type HandshakeCloseError, keepHandshakeCloseReasons } from './handshake-close.js';
+import { type LeaderPreference, leaderFirst } from './leader.js';
 import { attempts, type ReconnectPolicy, type ReconnectSettings, reconnectPolicy } from './reconnect.js';
 import type { Prober } from './resolve.js';
 import { Session, type SessionOptions } from './session.js';
@@ -41,6 +42,11 @@ export interface ConnectionOptions extends ReconnectSettings {
   heartbeat?: number;
   /** Extra brokers to fail over to, tried after the URL's own. */
   reconnectUrls?: readonly string[];
+  /**
+   * Connect first to the node that leads this queue (management API `leader`/`node`), on every
+   * (re)connect: for a receiver on a cluster. See leader.ts.
+   */
+  preferLeader?: LeaderPreference;
   /**
    * Disable Nagle's algorithm (default true). With Nagle on, every small request/response round trip
    * (basic.get, acks, declares) waits for the peer's delayed ACK: ~40 ms each, ~45 messages a second.
@@ -282,7 +288,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private async connectLoop(policy: ReconnectPolicy): Promise<void> {
     const deadline = policy.timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + policy.timeout * 1000;
     let last: MessagingError | undefined;
-    for (const attempt of attempts(this.urls, policy)) {
+    const pref = this.options.preferLeader;
+    const first = this.urls[0];
+    const order = pref
+      ? await leaderFirst(this.urls, pref, {
+          username: this.options.username ?? first?.username ?? 'guest',
+          password: this.options.password ?? first?.password ?? 'guest',
+        })
+      : this.urls;
+    for (const attempt of attempts(order, policy)) {
       if (this.isClosed()) throw new ConnectionClosed('connection closed');
       if (attempt.delay > 0) {
         if (Date.now() + attempt.delay * 1000 > deadline) break;

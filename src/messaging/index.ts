@@ -14,6 +14,7 @@ export {
   type MessageContent,
 } from './content-codec.js';
 export * from './errors.js';
+export type { LeaderPreference } from './leader.js';
 export { Message, type MessageInit, type MessageProperties, pyRepr } from './message.js';
 export { Receiver, type ReceiverOptions } from './receiver.js';
 export type { ReconnectSettings } from './reconnect.js';
