@@ -32,9 +32,10 @@ const USAGE = `$0 -g [options]
        $0 -e [options]
        $0 -q [options] [queue-name]
        $0 -u [options]
-       $0 -m [options]`;
+       $0 -m [options]
+       $0 -l [options]`;
 
-const DISPLAYS = ['general', 'connections', 'exchanges', 'queues', 'subscriptions', 'memory'] as const;
+const DISPLAYS = ['general', 'connections', 'exchanges', 'queues', 'subscriptions', 'memory', 'links'] as const;
 type Display = (typeof DISPLAYS)[number];
 
 function parser() {
@@ -47,6 +48,11 @@ function parser() {
       queues: { alias: 'q', type: 'boolean', describe: 'show queues (or one queue, named after -q)' },
       subscriptions: { alias: 'u', type: 'boolean', describe: 'show subscriptions (consumers)' },
       memory: { alias: 'm', type: 'boolean', describe: 'show broker memory stats' },
+      links: {
+        alias: 'l',
+        type: 'boolean',
+        describe: 'show federation links (qpid-route shovels) with their counters',
+      },
       'sort-by': { alias: 'S', type: 'string', requiresArg: true, describe: 'sort by column name' },
       increasing: { alias: 'I', type: 'boolean', describe: 'sort by increasing value (default = decreasing)' },
       limit: {
@@ -227,6 +233,8 @@ function collect(admin: Admin, display: Display, queue: string | undefined): Pro
       return subscriptions(admin);
     case 'memory':
       return memory(admin);
+    case 'links':
+      return links(admin);
   }
 }
 
@@ -623,4 +631,47 @@ async function memory(admin: Admin): Promise<Table[]> {
 
 export async function run(): Promise<void> {
   await runCommand(main);
+}
+
+interface ShovelStatus {
+  name: string;
+  state: string;
+  src_uri?: string;
+  received?: number;
+  forwarded?: number;
+  acked?: number;
+  reconnects?: number;
+  last_error?: string;
+  reason?: string;
+}
+
+/** Federation links: /api/shovels (the bundled broker adds counters; RabbitMQ's plugin has none). */
+async function links(admin: Admin): Promise<Table[]> {
+  const shovels = (await optionalGet<ShovelStatus[]>(admin, '/api/shovels')) ?? [];
+  const rows = shovels.map((s): Cell[] => [
+    s.name,
+    s.src_uri ?? '',
+    s.state,
+    s.received,
+    s.forwarded,
+    s.acked,
+    s.reconnects,
+    s.last_error ?? s.reason ?? '',
+  ]);
+  return [
+    {
+      title: 'Federation Links',
+      columns: [
+        { head: 'link' },
+        { head: 'source' },
+        { head: 'state' },
+        { head: 'msgIn', format: 'kmg' },
+        { head: 'msgOut', format: 'kmg' },
+        { head: 'acked', format: 'kmg' },
+        { head: 'reconnects', format: 'kmg' },
+        { head: 'lastError' },
+      ],
+      rows,
+    },
+  ];
 }
