@@ -53,7 +53,9 @@ describe('qpid-route between two bundled brokers', () => {
     const stat = await run('qpid-stat', ['-l', '--mgmt-url', dest.broker.mgmtUrl as string]);
     expect(stat.code).toBe(0);
     expect(stat.stdout).toContain('Federation Links');
-    expect(stat.stdout).toMatch(/qpid-route route 127\.0\.0\.1:\d+ amq\.topic news\.#\s+amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+\/%2F\s+running\s+5\s+5\s+5\s+0/);
+    expect(stat.stdout).toMatch(
+      /qpid-route route 127\.0\.0\.1:\d+ amq\.topic news\.#\s+amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+\/%2F\s+running\s+5\s+5\s+5\s+0/,
+    );
 
     expect((await route('route', 'del', hp(dest.url), hp(src.url), 'amq.topic', 'news.#')).code).toBe(0);
     expect((await route('route', 'list', hp(dest.url))).stdout).toBe('');

@@ -1,15 +1,13 @@
 /**
- * Feeds a message a federation link consumed into the local vhost: exchange lookup, routing,
- * enqueue, and the wait for the store (a persistent message on a durable queue is on disk when the
- * promise resolves), which is what "the destination confirmed" means for a built-in shovel.
- *
- * This mirrors the channel's route step (channel.ts route()); when the broker grows its single
- * publish path (VHost.publish, ARCHITECTURE.md) the link calls that instead.
+ * Feeds a message a federation link consumed into the local vhost through VHost.publish (the one
+ * publish path: CC/BCC, e2e bindings, alternate exchanges, statistics), then waits for the store (a
+ * persistent message on a durable queue is on disk when the promise resolves): that is what "the
+ * destination confirmed" means for a built-in shovel.
  */
 import type { ConsumeMessage } from 'amqplib';
 import { type BasicProperties, encodeContentHeaderPayload, type FieldTable } from '../../protocol/index.js';
 import { Message } from '../message.js';
-import type { Queue } from '../queue.js';
+import { PUBLISH_REFUSED, PUBLISH_ROUTED, senderSelectedKeys } from '../publish.js';
 import type { VHost } from '../vhost.js';
 
 export type LocalOutcome = 'routed' | 'unroutable' | 'no-exchange' | 'rejected';
@@ -37,7 +35,10 @@ export function propertiesOf(raw: ConsumeMessage['properties']): BasicProperties
   return p as BasicProperties;
 }
 
-/** Routes one message into `vhost`; resolves once every queue that took it has it stored. */
+/**
+ * Publishes one message into `vhost` through the broker's one publish path (VHost.publish); resolves
+ * once every queue that took it has it stored.
+ */
 export async function publishLocal(
   vhost: VHost,
   exchange: string,
@@ -49,14 +50,9 @@ export async function publishLocal(
   if (x === undefined) return 'no-exchange';
   const headerPayload = encodeContentHeaderPayload(60, body.length, properties);
   const message = new Message(exchange, routingKey, properties, headerPayload, Buffer.from(body), Date.now());
-  const targets = new Set<Queue>();
-  vhost.route(x, routingKey, properties.headers, targets);
-  x.stats.publishIn++;
-  if (targets.size === 0) return 'unroutable';
   const pending: Promise<void>[] = [];
-  let rejected = false;
-  for (const q of targets) if (!q.enqueue(message, message.publishedAt, pending)) rejected = true;
-  x.stats.publishOut++;
+  const outcome = vhost.publish(x, message, senderSelectedKeys(properties.headers), pending);
   await Promise.all(pending);
-  return rejected ? 'rejected' : 'routed';
+  if (outcome & PUBLISH_REFUSED) return 'rejected';
+  return outcome & PUBLISH_ROUTED ? 'routed' : 'unroutable';
 }

@@ -5,6 +5,7 @@
  */
 import type { BrokerCore } from '../broker-core.js';
 import type { Connection } from '../connection.js';
+import type { Federation } from '../federation/federation.js';
 import type { VHost } from '../vhost.js';
 
 export interface ManagementHost
@@ -24,4 +25,6 @@ export interface ManagementHost
   /** The memory and disk alarms, each on its own (/api/nodes mem_alarm, disk_free_alarm). */
   readonly memoryAlarm: boolean;
   readonly diskAlarmActive: boolean;
+  /** Built-in shovels behind /api/parameters/shovel and /api/shovels. */
+  readonly federation: Federation;
 }
