@@ -37,17 +37,19 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_
 }
 
 describeCluster('scripts/rabbitmq-cluster.sh', () => {
-  test('forms one cluster of three nodes, each with management and shovels', async () => {
-    for (let i = 0; i < 3; i++) {
-      expect(await runningNodes(i)).toEqual([...clusterNodes].sort());
-      const overview = await clusterApi<{ node: string; cluster_name: string }>(i, '/api/overview');
-      expect(overview.node).toBe(clusterNodes[i]);
-      // The shovel plugin answers its own endpoint only when it is enabled.
-      expect(await clusterApi<unknown[]>(i, '/api/shovels')).toBeInstanceOf(Array);
-    }
-  });
+  test('forms one cluster of three nodes, each with management and shovels', { timeout: 900_000 }, () =>
+    withClusterLock(async () => {
+      for (let i = 0; i < 3; i++) {
+        expect(await runningNodes(i)).toEqual([...clusterNodes].sort());
+        const overview = await clusterApi<{ node: string; cluster_name: string }>(i, '/api/overview');
+        expect(overview.node).toBe(clusterNodes[i]);
+        // The shovel plugin answers its own endpoint only when it is enabled.
+        expect(await clusterApi<unknown[]>(i, '/api/shovels')).toBeInstanceOf(Array);
+      }
+    }),
+  );
 
-  test('a killed node leaves the cluster and rejoins after restart', { timeout: 240_000 }, async () => {
+  test('a killed node leaves the cluster and rejoins after restart', { timeout: 900_000 }, async () => {
     await withClusterLock(async () => {
       await killNode(2);
       await until('node c down', async () => ((await runningNodes(0)).length === 2 ? true : undefined));

@@ -55,85 +55,96 @@ describeCluster('qpid-route between the bundled broker and a RabbitMQ cluster', 
     await conn.close().catch(() => undefined);
   });
 
-  test('RabbitMQ → bundled: none lost across a bundled restart and a kill -9 of the source node', {
-    timeout: 300_000,
-  }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'qpid-route-'));
-    dirs.push(dir);
-    const src = clusterUrls[2] as string;
-    let dest = await bundled(dir);
-    const add = await run('qpid-route', [
-      '--mgmt-url',
-      dest.broker.mgmtUrl as string,
-      '--durable',
-      '--ack',
-      '50',
-      'route',
-      'add',
-      hp(dest.url),
-      hp(src),
-      'amq.direct',
-      'fed-up',
-    ]);
-    expect(add).toMatchObject({ code: 0, stderr: '' });
-    cleanup.push(`qpid-route.127.0.0.1:${dest.port}.amq.direct.fed-up`);
-    await declareBound(dest.url, 'from-rabbit', 'amq.direct', 'fed-up');
-    const total = 4000;
-    await withClusterLock(async () => {
-      await publish(src, 'amq.direct', 'fed-up', 0, total / 2);
-      await poll(async () => ((await queueDepth(dest.url, 'from-rabbit')) > 20 ? true : undefined));
-      dest = await restart(dest, dir, false);
-      await publish(src, 'amq.direct', 'fed-up', total / 2, total / 2);
-      await poll(async () => ((await queueDepth(dest.url, 'from-rabbit')) > total / 2 + 20 ? true : undefined));
-      await killNode(2);
-      await restartNode(2);
-      await poll(async () => ((await queueDepth(dest.url, 'from-rabbit')) >= total ? true : undefined), 90_000);
-    });
-    expect(missing(total, await drainSeqs(dest.url, 'from-rabbit'))).toEqual([]);
-    const status = (await (
-      await fetch(`${dest.broker.mgmtUrl}/api/shovels`, { headers: { authorization: `Basic ${btoa('guest:guest')}` } })
-    ).json()) as { reconnects: number; state: string }[];
-    expect(status[0]?.state).toBe('running');
-    expect(status[0]?.reconnects).toBeGreaterThan(0);
-  });
+  // Each test holds the cluster lock throughout: it kills a node, and no other suite may meanwhile.
+  test(
+    'RabbitMQ → bundled: none lost across a bundled restart and a kill -9 of the source node',
+    {
+      timeout: 900_000,
+    },
+    () =>
+      withClusterLock(async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'qpid-route-'));
+        dirs.push(dir);
+        const src = clusterUrls[2] as string;
+        let dest = await bundled(dir);
+        const add = await run('qpid-route', [
+          '--mgmt-url',
+          dest.broker.mgmtUrl as string,
+          '--durable',
+          '--ack',
+          '50',
+          'route',
+          'add',
+          hp(dest.url),
+          hp(src),
+          'amq.direct',
+          'fed-up',
+        ]);
+        expect(add).toMatchObject({ code: 0, stderr: '' });
+        cleanup.push(`qpid-route.127.0.0.1:${dest.port}.amq.direct.fed-up`);
+        await declareBound(dest.url, 'from-rabbit', 'amq.direct', 'fed-up');
+        const total = 4000;
+        await publish(src, 'amq.direct', 'fed-up', 0, total / 2);
+        await poll(async () => ((await queueDepth(dest.url, 'from-rabbit')) > 20 ? true : undefined));
+        dest = await restart(dest, dir, false);
+        await publish(src, 'amq.direct', 'fed-up', total / 2, total / 2);
+        await poll(async () => ((await queueDepth(dest.url, 'from-rabbit')) > total / 2 + 20 ? true : undefined));
+        await killNode(2);
+        await restartNode(2);
+        await poll(async () => ((await queueDepth(dest.url, 'from-rabbit')) >= total ? true : undefined), 90_000);
+        expect(missing(total, await drainSeqs(dest.url, 'from-rabbit'))).toEqual([]);
+        const status = (await (
+          await fetch(`${dest.broker.mgmtUrl}/api/shovels`, {
+            headers: { authorization: `Basic ${btoa('guest:guest')}` },
+          })
+        ).json()) as { reconnects: number; state: string }[];
+        expect(status[0]?.state).toBe('running');
+        expect(status[0]?.reconnects).toBeGreaterThan(0);
+      }),
+  );
 
-  test('bundled → RabbitMQ: a dynamic shovel into a quorum queue; none lost across a source restart and a kill -9 of its node', {
-    timeout: 300_000,
-  }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'qpid-route-'));
-    dirs.push(dir);
-    let src = await bundled(dir);
-    const q = uniqueName('fed-down');
-    cleanup.push(q);
-    const destUrl = clusterUrls[1] as string;
-    const conn = await amqp.connect(destUrl);
-    const ch = await conn.createChannel();
-    await ch.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-    await ch.bindQueue(q, 'amq.direct', q);
-    await conn.close();
-    const route = (...a: string[]) => run('qpid-route', ['--mgmt-url', clusterMgmtUrls[1] as string, ...a]);
-    expect(await route('--durable', 'route', 'add', hp(destUrl), hp(src.url), 'amq.direct', q)).toMatchObject({
-      code: 0,
-    });
-    const total = 4000;
-    const name = `qpid-route route 127.0.0.1:${src.port} amq.direct ${q}`;
-    try {
-      await withClusterLock(async () => {
-        await publish(src.url, 'amq.direct', q, 0, total / 2);
-        await poll(async () => ((await queueDepth(destUrl, q)) > 20 ? true : undefined));
-        src = await restart(src, dir, true);
-        await publish(src.url, 'amq.direct', q, total / 2, total / 2);
-        // Kill the node the shovel runs on (RabbitMQ restarts a dynamic shovel on a surviving node).
-        const shovels = await clusterApi<{ name: string; node: string }[]>(0, '/api/shovels');
-        const on = clusterNodes.indexOf(shovels.find((s) => s.name === name)?.node ?? (clusterNodes[1] as string));
-        await poll(async () => ((await queueDepth(destUrl, q).catch(() => 0)) > total / 2 + 20 ? true : undefined));
-        await killNode(on < 0 ? 1 : on);
-        await restartNode(on < 0 ? 1 : on);
-        await poll(async () => ((await queueDepth(destUrl, q).catch(() => 0)) >= total ? true : undefined), 90_000);
-      });
-      expect(missing(total, await drainSeqs(destUrl, q))).toEqual([]);
-    } finally {
-      await route('route', 'del', hp(destUrl), hp(src.url), 'amq.direct', q);
-    }
-  });
+  test(
+    'bundled → RabbitMQ: a dynamic shovel into a quorum queue; none lost across a source restart and a kill -9 of its node',
+    {
+      timeout: 900_000,
+    },
+    () =>
+      withClusterLock(async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'qpid-route-'));
+        dirs.push(dir);
+        let src = await bundled(dir);
+        const q = uniqueName('fed-down');
+        cleanup.push(q);
+        const destUrl = clusterUrls[1] as string;
+        const conn = await amqp.connect(destUrl);
+        const ch = await conn.createChannel();
+        await ch.assertQueue(q, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+        await ch.bindQueue(q, 'amq.direct', q);
+        await conn.close();
+        const route = (...a: string[]) => run('qpid-route', ['--mgmt-url', clusterMgmtUrls[1] as string, ...a]);
+        expect(await route('--durable', 'route', 'add', hp(destUrl), hp(src.url), 'amq.direct', q)).toMatchObject({
+          code: 0,
+        });
+        const total = 4000;
+        const name = `qpid-route route 127.0.0.1:${src.port} amq.direct ${q}`;
+        try {
+          {
+            await publish(src.url, 'amq.direct', q, 0, total / 2);
+            await poll(async () => ((await queueDepth(destUrl, q)) > 20 ? true : undefined));
+            src = await restart(src, dir, true);
+            await publish(src.url, 'amq.direct', q, total / 2, total / 2);
+            // Kill the node the shovel runs on (RabbitMQ restarts a dynamic shovel on a surviving node).
+            const shovels = await clusterApi<{ name: string; node: string }[]>(0, '/api/shovels');
+            const on = clusterNodes.indexOf(shovels.find((s) => s.name === name)?.node ?? (clusterNodes[1] as string));
+            await poll(async () => ((await queueDepth(destUrl, q).catch(() => 0)) > total / 2 + 20 ? true : undefined));
+            await killNode(on < 0 ? 1 : on);
+            await restartNode(on < 0 ? 1 : on);
+            await poll(async () => ((await queueDepth(destUrl, q).catch(() => 0)) >= total ? true : undefined), 90_000);
+          }
+          expect(missing(total, await drainSeqs(destUrl, q))).toEqual([]);
+        } finally {
+          await route('route', 'del', hp(destUrl), hp(src.url), 'amq.direct', q);
+        }
+      }),
+  );
 });

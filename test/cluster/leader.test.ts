@@ -4,7 +4,7 @@
 import amqp from 'amqplib';
 import { afterAll, expect, test } from 'vitest';
 import { Connection } from '../../src/index.js';
-import { clusterMgmtUrls, clusterUrls, describeCluster } from '../helpers/cluster.js';
+import { clusterMgmtUrls, clusterUrls, describeCluster, withClusterLock } from '../helpers/cluster.js';
 import { uniqueName } from '../helpers/rabbitmq.js';
 
 const portOf = (url: string | undefined) => (url ? new URL(url).port : '');
@@ -38,28 +38,33 @@ describeCluster('leader-aware connect', () => {
     await conn.close();
   });
 
-  test('connects to the leader of a quorum queue and the home node of a classic one', async () => {
-    const qq = uniqueName('leader-qq');
-    await declareOn(1, qq, { 'x-queue-type': 'quorum' });
-    const c1 = await connectPreferring(qq, 2);
-    expect(portOf(c1.url)).toBe(portOf(clusterUrls[1]));
-    // It is a normal connection: a receiver on it works.
-    const rcv = await (await c1.session()).receiver(qq);
-    expect(await rcv.get(0)).toBeUndefined();
+  // Under the cluster lock: no other suite kills a node while these connect.
+  test('connects to the leader of a quorum queue and the home node of a classic one', { timeout: 700_000 }, () =>
+    withClusterLock(async () => {
+      const qq = uniqueName('leader-qq');
+      await declareOn(1, qq, { 'x-queue-type': 'quorum' });
+      const c1 = await connectPreferring(qq, 2);
+      expect(portOf(c1.url)).toBe(portOf(clusterUrls[1]));
+      // It is a normal connection: a receiver on it works.
+      const rcv = await (await c1.session()).receiver(qq);
+      expect(await rcv.get(0)).toBeUndefined();
 
-    const cq = uniqueName('leader-cq');
-    await declareOn(2, cq, {});
-    const c2 = await connectPreferring(cq, 0);
-    expect(portOf(c2.url)).toBe(portOf(clusterUrls[2]));
-  });
+      const cq = uniqueName('leader-cq');
+      await declareOn(2, cq, {});
+      const c2 = await connectPreferring(cq, 0);
+      expect(portOf(c2.url)).toBe(portOf(clusterUrls[2]));
+    }),
+  );
 
-  test('an unknown queue or an unreachable management API keeps the given order', async () => {
-    const c1 = await connectPreferring(uniqueName('no-such-queue'), 2);
-    expect(portOf(c1.url)).toBe(portOf(clusterUrls[2]));
-    const c2 = await Connection.establish(clusterUrls[1] as string, {
-      preferLeader: { queue: 'whatever', managementUrls: ['http://127.0.0.1:1'], timeoutMs: 500 },
-    });
-    opened.push(c2);
-    expect(portOf(c2.url)).toBe(portOf(clusterUrls[1]));
-  });
+  test('an unknown queue or an unreachable management API keeps the given order', { timeout: 700_000 }, () =>
+    withClusterLock(async () => {
+      const c1 = await connectPreferring(uniqueName('no-such-queue'), 2);
+      expect(portOf(c1.url)).toBe(portOf(clusterUrls[2]));
+      const c2 = await Connection.establish(clusterUrls[1] as string, {
+        preferLeader: { queue: 'whatever', managementUrls: ['http://127.0.0.1:1'], timeoutMs: 500 },
+      });
+      opened.push(c2);
+      expect(portOf(c2.url)).toBe(portOf(clusterUrls[1]));
+    }),
+  );
 });
