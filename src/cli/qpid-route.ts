@@ -130,13 +130,13 @@ function address(text: string): BrokerAddress {
   }
 }
 
-function adminFor(dest: string, args: Args): Admin {
+function adminFor(dest: string, args: Args): Promise<Admin> {
   return adminClient({ broker: dest, 'mgmt-url': args['mgmt-url'], timeout: args.timeout });
 }
 
 async function dispatch(args: Args, words: string[], io: CliIo): Promise<number> {
   const [group, verb, destText = 'localhost', srcText, exchange, key] = words as string[];
-  const admin = adminFor(destText, args);
+  const admin = await adminFor(destText, args);
   if (verb === 'list') return group === 'link' ? linkList(admin, io) : routeList(admin, destText, io);
   if (verb === 'flush') return routeFlush(admin);
   const kind = group as Route['kind'];
