@@ -93,12 +93,14 @@ describeCluster('qpid-route between the bundled broker and a RabbitMQ cluster', 
         await restartNode(2);
         await poll(async () => ((await queueDepth(dest.url, 'from-rabbit')) >= total ? true : undefined), 90_000);
         expect(missing(total, await drainSeqs(dest.url, 'from-rabbit'))).toEqual([]);
-        const status = (await (
-          await fetch(`${dest.broker.mgmtUrl}/api/shovels`, {
+        // The link is back in running state (it may still be finishing a reconnect when the last message lands).
+        const status = await poll(async () => {
+          const res = await fetch(`${dest.broker.mgmtUrl}/api/shovels`, {
             headers: { authorization: `Basic ${btoa('guest:guest')}` },
-          })
-        ).json()) as { reconnects: number; state: string }[];
-        expect(status[0]?.state).toBe('running');
+          });
+          const all = (await res.json()) as { reconnects: number; state: string }[];
+          return all[0]?.state === 'running' ? all : undefined;
+        }, 30_000);
         expect(status[0]?.reconnects).toBeGreaterThan(0);
       }),
   );

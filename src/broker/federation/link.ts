@@ -84,13 +84,15 @@ export class FederationLink {
         await model.close().catch(() => undefined);
         return;
       }
-      this.model = model;
+      // Close events count only once subscribed (this.model set): a failure while subscribing is
+      // retried once, by the catch below, never also by a close handler (two links would consume).
       model.on('error', () => undefined);
       model.on('close', () => this.onClose(model as ChannelModel, 'source connection closed'));
       const ch = await model.createChannel();
       ch.on('error', () => undefined);
       ch.on('close', () => this.onClose(model as ChannelModel, 'source channel closed'));
       await this.subscribe(ch);
+      this.model = model;
       if (this.connects++ > 0) this.counters.reconnects++;
       this.delay = this.definition.reconnectDelay;
       this.setState('running', '');
@@ -111,9 +113,13 @@ export class FederationLink {
   private retry(error: string): void {
     if (this.stopped) return;
     this.setState('reconnecting', error);
+    if (this.timer !== undefined) return; // one reconnect at a time
     const wait = this.delay;
     this.delay = Math.min(MAX_DELAY_S, Math.max(0.1, this.delay * 2));
-    this.timer = setTimeout(() => void this.connect(), wait * 1000);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.connect();
+    }, wait * 1000);
   }
 
   private async subscribe(ch: Channel): Promise<void> {
