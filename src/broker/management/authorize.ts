@@ -16,8 +16,10 @@ import { HttpError } from './http-error.js';
  * - vhost-visible: as vhost, and monitoring users see every vhost (is_authorized_vhost_visible)
  * - monitor: administrator or monitoring (is_authorized_monitor)
  * - admin: administrator (is_authorized_admin)
+ * - policy: administrator, or policymaker with permissions on the path's vhost (is_authorized_policies;
+ *   runtime parameters such as shovels)
  */
-export type AccessLevel = 'any' | 'vhost' | 'vhost-visible' | 'monitor' | 'admin';
+export type AccessLevel = 'any' | 'vhost' | 'vhost-visible' | 'monitor' | 'admin' | 'policy';
 
 /** The authenticated caller of one request. */
 export interface Caller {
@@ -26,6 +28,8 @@ export interface Caller {
   readonly isAdmin: boolean;
   /** administrator or monitoring: sees every vhost, connection and channel. */
   readonly isMonitor: boolean;
+  /** administrator or policymaker: may manage policies and runtime parameters (is_policymaker). */
+  readonly isPolicymaker: boolean;
   /** True when the caller may see objects of `vhost` (list_visible_vhosts). */
   canSeeVhost(vhost: string): boolean;
   /** True when the caller may see a connection (or channel) of `user` (filter_conn_ch_list). */
@@ -43,6 +47,7 @@ export function unrestrictedCaller(name: string): Caller {
     tags: ['administrator'],
     isAdmin: true,
     isMonitor: true,
+    isPolicymaker: true,
     canSeeVhost: () => true,
     canSeeUserObject: () => true,
   };
@@ -59,6 +64,7 @@ export function callerFor(access: AccessControl, name: string): Caller {
     tags,
     isAdmin,
     isMonitor,
+    isPolicymaker: isAdmin || tags.includes('policymaker'),
     canSeeVhost: (v) => isMonitor || access.hasVhostAccess(name, v),
     canSeeUserObject: (u) => isMonitor || u === name,
   };
@@ -80,6 +86,14 @@ export function authorize(
       return;
     case 'monitor':
       if (!caller.isMonitor) throw notAuthorised('Not monitor user');
+      return;
+    case 'policy':
+      if (caller.isAdmin) return;
+      if (!caller.isPolicymaker) throw notAuthorised('User not authorised to access object');
+      if (vhost === undefined || access === undefined) return;
+      if (!access.hasVhostAccess(caller.name, vhost) && vhostExists(vhost)) {
+        throw notAuthorised('User not authorised to access object');
+      }
       return;
     case 'vhost':
     case 'vhost-visible':

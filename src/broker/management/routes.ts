@@ -651,20 +651,30 @@ function deleteShovel(ctx: RequestContext): Reply {
 
 const vhostFilter = (ctx: RequestContext) => (ctx.params['vhost'] === undefined ? undefined : vhostParam(ctx).name);
 
+/** Shovel definitions carry source/destination URIs with credentials: only the vhosts the caller may see. */
+function visibleParameters(ctx: RequestContext): Reply {
+  const all = listParameters(ctx.broker.federation, vhostFilter(ctx)) as JsonObject[];
+  return ok(all.filter((p) => ctx.caller.canSeeVhost(String(p['vhost']))));
+}
+
+// rabbit_mgmt_wm_parameter(s): is_authorized_policies; rabbit_shovel_mgmt: is_authorized_monitor.
 const FEDERATION_ROUTES: Route[] = [
-  { segments: ['parameters', 'shovel'], methods: { GET: (ctx) => ok(listParameters(ctx.broker.federation)) } },
-  {
-    segments: ['parameters', 'shovel', ':vhost'],
-    methods: { GET: (ctx) => ok(listParameters(ctx.broker.federation, vhostFilter(ctx))) },
-  },
+  { segments: ['parameters', 'shovel'], methods: { GET: visibleParameters }, auth: 'policy' },
+  { segments: ['parameters', 'shovel', ':vhost'], methods: { GET: visibleParameters }, auth: 'policy' },
   {
     segments: ['parameters', 'shovel', ':vhost', ':name'],
     methods: { GET: getShovel, PUT: putShovel, DELETE: deleteShovel },
+    auth: 'policy',
   },
-  { segments: ['shovels'], methods: { GET: (ctx) => ok(listShovels(ctx.broker.federation, NODE_NAME)) } },
+  {
+    segments: ['shovels'],
+    methods: { GET: (ctx) => ok(listShovels(ctx.broker.federation, NODE_NAME)) },
+    auth: 'monitor',
+  },
   {
     segments: ['shovels', ':vhost'],
     methods: { GET: (ctx) => ok(listShovels(ctx.broker.federation, NODE_NAME, vhostFilter(ctx))) },
+    auth: 'monitor',
   },
 ];
 

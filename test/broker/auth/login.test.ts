@@ -2,13 +2,12 @@
 // rule for guest, --default-user and its environment variables, and users that
 // survive a restart only with a data directory.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Broker } from '../../../src/broker/index.js';
 import { main } from '../../../src/cli/qpidd.js';
-import { connectionCloseOf } from '../../helpers/parity.js';
 import { RawAmqp } from '../../helpers/raw-amqp.js';
 
 const brokers: Broker[] = [];
@@ -42,14 +41,6 @@ const REFUSED = {
   classId: 0,
   methodId: 0,
 };
-
-/** A non-loopback IPv4 address of this machine, if it has one. */
-function externalAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const i of list ?? []) if (i.family === 'IPv4' && !i.internal) return i.address;
-  }
-  return undefined;
-}
 
 describe('default user', () => {
   test('guest/guest is created on first start, administrator with full permissions on /', async () => {
@@ -114,21 +105,8 @@ describe('guest is loopback-only', () => {
     expect(open.checkCredentials('guest', 'guest', '10.1.2.3')).toBe(true);
   });
 
-  const ext = externalAddress();
-  test.runIf(ext !== undefined)(`a real connection from ${ext} is refused with 403, and logged`, async () => {
-    const logs: string[] = [];
-    const b = await start({ host: ext as string, logLevel: 'warn', logger: (_l, m) => logs.push(m) });
-    expect(await refusal(b.port, 'guest', 'guest', ext)).toEqual(REFUSED);
-    expect(logs).toContain("PLAIN login refused: user 'guest' can only connect via localhost");
-    // amqplib sees the same close as with RabbitMQ.
-    const err = await amqp.connect(`amqp://guest:guest@${ext}:${b.port}`).catch((e: Error) => e);
-    expect(String(err)).toMatch(/ACCESS_REFUSED/);
-    const allowed = await start({ host: ext as string, loopbackUsers: [] });
-    const conn = await amqp.connect(`amqp://guest:guest@${ext}:${allowed.port}`);
-    const closed = connectionCloseOf(conn);
-    await conn.close();
-    expect((await closed).code).toBeNull();
-  });
+  // The refusal over a real socket from a non-loopback peer is not exercised here: tests only ever
+  // connect to loopback addresses, so the peer address is simulated above (checkCredentials takes it).
 });
 
 describe('persistence', () => {
