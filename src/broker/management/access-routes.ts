@@ -10,10 +10,9 @@ import { isHashingAlgorithm, isValidHash } from '../auth/password-hash.js';
 import type { UserLimits, VhostLimits } from '../auth/types.js';
 import { USER_LIMIT_NAMES, VHOST_LIMIT_NAMES } from '../auth/types.js';
 import { parseTags, userJson } from './access-json.js';
-import { notAuthorised } from './authorize.js';
 import { exportDefinitions, importDefinitions } from './definitions.js';
 import { badRequest, HttpError, noContent, notFoundError, ok, type Reply } from './http-error.js';
-import { connectionJson, type Json } from './json.js';
+import type { Json } from './json.js';
 import type { RequestContext, Route } from './route-types.js';
 
 const param = (ctx: RequestContext, name: string) => ctx.params[name] as string;

@@ -45,7 +45,7 @@ import {
 } from './json.js';
 import { nodeJson } from './node-json.js';
 import type { Handler, HttpMethod, RequestContext, Route } from './route-types.js';
-import { CHANNEL_KEYS, channelCounters, type StatsView } from './stats.js';
+import { CHANNEL_KEYS, channelCounters } from './stats.js';
 
 /** The RabbitMQ version whose management API this one follows. */
 export { RABBITMQ_COMPAT_VERSION } from './compat.js';
