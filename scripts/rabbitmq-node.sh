@@ -19,6 +19,8 @@
 #   RABBITMQ_TEST_PORT        AMQP port (default: 5673)
 #   RABBITMQ_TEST_MGMT_PORT   management HTTP port (default: 15673)
 #   RABBITMQ_TEST_DIST_PORT   Erlang distribution port (default: 25673)
+#   RABBITMQ_TEST_TLS_PORT    AMQPS port (default: 5683); needs openssl, which makes a private CA and a
+#                             server certificate for localhost/127.0.0.1 in the state dir at every start
 #   RABBITMQ_BIN_DIR          where the real scripts live (default: /usr/lib/rabbitmq/bin)
 #   RABBITMQ_START_TIMEOUT    seconds to wait for startup (default: 60)
 #
@@ -32,6 +34,7 @@ NODENAME="${RABBITMQ_TEST_NODENAME:-qpidtest@localhost}"
 AMQP_PORT="${RABBITMQ_TEST_PORT:-5673}"
 MGMT_PORT="${RABBITMQ_TEST_MGMT_PORT:-15673}"
 DIST_PORT="${RABBITMQ_TEST_DIST_PORT:-25673}"
+TLS_PORT="${RABBITMQ_TEST_TLS_PORT:-5683}"
 BIN_DIR="${RABBITMQ_BIN_DIR:-/usr/lib/rabbitmq/bin}"
 START_TIMEOUT="${RABBITMQ_START_TIMEOUT:-60}"
 
@@ -44,6 +47,7 @@ die() {
 mkdir -p "$STATE_DIR"
 STATE_DIR="$(cd "$STATE_DIR" && pwd)"
 PID_FILE="$STATE_DIR/rabbitmq.pid"
+TLS_DIR="$STATE_DIR/tls"
 CONSOLE_LOG="$STATE_DIR/log/console.out"
 
 # Everything the node and its CLI tools read must come from the state dir.
@@ -73,6 +77,10 @@ ctl() { "$BIN_DIR/rabbitmqctl" -n "$NODENAME" "$@"; }
 print_urls() {
   echo "RABBITMQ_URL=amqp://guest:guest@127.0.0.1:$AMQP_PORT"
   echo "RABBITMQ_MGMT_URL=http://127.0.0.1:$MGMT_PORT"
+  if [ -s "$TLS_DIR/ca.pem" ]; then
+    echo "RABBITMQ_TLS_URL=amqps://guest:guest@localhost:$TLS_PORT"
+    echo "RABBITMQ_TLS_CA=$TLS_DIR/ca.pem"
+  fi
 }
 
 node_pid() {
@@ -106,6 +114,37 @@ management.tcp.port = $MGMT_PORT
 log.file.level = info
 log.console = false
 EOF
+  if make_tls_files; then
+    cat >>"$RABBITMQ_CONFIG_FILE.conf" <<EOF
+listeners.ssl.1 = 127.0.0.1:$TLS_PORT
+ssl_options.cacertfile = $TLS_DIR/ca.pem
+ssl_options.certfile = $TLS_DIR/server.pem
+ssl_options.keyfile = $TLS_DIR/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+EOF
+  fi
+}
+
+# A private CA and a server certificate for localhost and 127.0.0.1 (EC P-256: quick to make), so the
+# TLS tests of the toolkit run against RabbitMQ's own AMQPS listener too. Without openssl: no TLS listener.
+make_tls_files() {
+  rm -rf "$TLS_DIR"
+  command -v openssl >/dev/null 2>&1 || return 1
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR" &&
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+        -subj /CN=qpid-test-ca -keyout ca.key -out ca.pem &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+        -keyout server.key -out server.csr &&
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext &&
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+        -out server.pem -extfile server.ext
+  ) >/dev/null 2>&1 || {
+    rm -rf "$TLS_DIR"
+    return 1
+  }
 }
 
 await_startup() {
@@ -149,8 +188,8 @@ cmd_start() {
     cmd_stop
   fi
   local p
-  for p in "$AMQP_PORT" "$MGMT_PORT" "$DIST_PORT"; do
-    port_busy "$p" && die "port 127.0.0.1:$p is already in use (set RABBITMQ_TEST_PORT / _MGMT_PORT / _DIST_PORT)"
+  for p in "$AMQP_PORT" "$MGMT_PORT" "$DIST_PORT" "$TLS_PORT"; do
+    port_busy "$p" && die "port 127.0.0.1:$p is already in use (set RABBITMQ_TEST_PORT / _MGMT_PORT / _DIST_PORT / _TLS_PORT)"
   done
 
   # Fresh broker per start: no queues, exchanges or users left from last time.

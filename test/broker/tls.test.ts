@@ -277,3 +277,49 @@ describe('qpidd flags and HTTPS management', () => {
     expect(err.join('')).toMatch(/--tls-cert: cannot read .*nope\.pem: ENOENT/);
   });
 });
+
+// The same client side against RabbitMQ's own AMQPS listener (scripts/rabbitmq-node.sh makes its CA and
+// certificate; CI exports RABBITMQ_TLS_URL and RABBITMQ_TLS_CA), so amqps:// is proven on both brokers.
+const rabbitTlsUrl = process.env['RABBITMQ_TLS_URL'] || undefined;
+const rabbitTlsCa = process.env['RABBITMQ_TLS_CA'] || undefined;
+if (process.env['CI'] && (!rabbitTlsUrl || !rabbitTlsCa)) {
+  throw new Error('CI is set but RABBITMQ_TLS_URL/RABBITMQ_TLS_CA are not: the RabbitMQ TLS tests would be skipped');
+}
+describe.runIf(rabbitTlsUrl !== undefined && rabbitTlsCa !== undefined)('amqps:// to RabbitMQ', () => {
+  const url = rabbitTlsUrl as string;
+  const ca = () => readFileSync(rabbitTlsCa as string);
+
+  test('the messaging API sends and receives with the CA; a wrong CA is refused', async () => {
+    const q = `tls-rmq-${process.pid}-${Date.now().toString(36)}`;
+    const c = await Connection.establish(url, { tls: { ca: ca() } });
+    try {
+      const s = await c.session();
+      const snd = await s.sender(`${q}; {create: always, delete: always}`);
+      await snd.send('over tls to rabbitmq');
+      const rcv = await s.receiver(q);
+      expect((await rcv.fetch(5)).content).toBe('over tls to rabbitmq');
+    } finally {
+      await c.close();
+    }
+    const wrong = await Connection.establish(url, { tls: { ca: pem('other-ca.pem') } }).then(
+      async (conn) => {
+        await conn.close();
+        return 'opened';
+      },
+      (e: Error) => e.message,
+    );
+    expect(wrong).not.toBe('opened');
+  });
+
+  test('spout and drain with ssl_trustfile; without it the certificate is refused', async () => {
+    const q = `tls-rmq-cli-${process.pid}-${Date.now().toString(36)}`;
+    const opts = ['--connection-options', `{ssl_trustfile: '${rabbitTlsCa}'}`];
+    const sent = await runClient('spout', ['-b', url, ...opts, `${q}; {create: always}`, 'hello rabbit over tls']);
+    expect(sent.code, sent.stderr).toBe(0);
+    const got = await runClient('drain', ['-b', url, ...opts, '-t', '2', `${q}; {delete: always}`]);
+    expect(got.stdout).toContain('hello rabbit over tls');
+    const refused = await runClient('spout', ['-b', url, `${q}-x`, 'x']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
