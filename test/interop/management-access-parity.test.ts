@@ -288,7 +288,16 @@ describe('definitions', () => {
       await mgmt(base, 'PUT', `/api/vhost-limits/${v}/max-queues`, { value: 7 });
       const d = (await mgmt(base, 'GET', `/api/definitions/${v}`)).json;
       await mgmt(base, 'DELETE', `/api/vhosts/${v}`);
-      return { ...d, rabbit_version: typeof d.rabbit_version };
+      // RabbitMQ lists definitions in no particular order (ETS tables): compare them sorted by name.
+      const byName = (list: { name?: string; destination?: string }[]) =>
+        [...list].sort((a, b) => String(a.name ?? a.destination).localeCompare(String(b.name ?? b.destination)));
+      return {
+        ...d,
+        rabbit_version: typeof d.rabbit_version,
+        queues: byName(d.queues),
+        exchanges: byName(d.exchanges),
+        bindings: byName(d.bindings),
+      };
     });
   });
 
