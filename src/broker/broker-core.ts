@@ -11,7 +11,7 @@ export interface BrokerStats {
   confirm: number;
 }
 
-/** What the limits count of a connection (connection.ts Connection has these). */
+/** What the limits count of a connection (client-connection.ts ClientConnection has these). */
 export interface TrackedConnection {
   readonly opened: boolean;
   readonly user: string;
@@ -33,7 +33,7 @@ export interface BrokerCore {
   checkExternal(user: string, remoteAddress: string | undefined): boolean;
   /** Opened connections matching `pred`, for the connection and channel limits. */
   countConnections(pred: (c: TrackedConnection) => boolean): number;
-  /** `c` is the closed connection (connection.ts Connection; typed loosely so this module stays below it). */
+  /** `c` is the closed connection (client-connection.ts ClientConnection; typed loosely so this module stays below it). */
   connectionClosed(c: object): void;
   log(level: LogLevel, message: string): void;
 }

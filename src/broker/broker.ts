@@ -12,7 +12,7 @@ import { PRODUCT, VERSION } from '../version.js';
 import { AccessControl, isLoginRefusal } from './auth/access-control.js';
 import type { AccessSnapshot } from './auth/types.js';
 import type { BrokerCore, BrokerStats, TrackedConnection } from './broker-core.js';
-import { Connection } from './connection.js';
+import { ClientConnection } from './client-connection.js';
 import { DirectReplyRegistry } from './direct-reply-to.js';
 import { Federation } from './federation/federation.js';
 import { closeAll, listenAll } from './listen.js';
@@ -35,7 +35,7 @@ export function isLoopback(address: string): boolean {
 export class Broker implements BrokerCore, ManagementHost {
   readonly options: BrokerOptions;
   readonly vhosts = new Map<string, VHost>();
-  readonly connections = new Set<Connection>();
+  readonly connections = new Set<ClientConnection>();
   readonly stats: BrokerStats = { publish: 0, confirm: 0 };
   readonly directReply = new DirectReplyRegistry();
   readonly startedAt = Date.now();
@@ -300,12 +300,12 @@ export class Broker implements BrokerCore, ManagementHost {
   private accept(socket: Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const c = new Connection(this, socket);
+    const c = new ClientConnection(this, socket);
     this.connections.add(c);
     this.log('info', `accepting AMQP connection ${c.name}`);
   }
 
-  connectionClosed(c: Connection): void {
+  connectionClosed(c: ClientConnection): void {
     this.connections.delete(c);
   }
 

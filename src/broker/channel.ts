@@ -27,7 +27,7 @@ import { DirectReplyTo, REPLY_QUEUE, type ReplyEndpoint } from './direct-reply-t
 import {
   type AnyAmqpError,
   accessRefused,
-  ChannelError,
+  ChannelException,
   describeExchange,
   describeQueue,
   notAllowed,
@@ -35,18 +35,18 @@ import {
   preconditionFailed,
 } from './errors.js';
 import type { Exchange } from './exchange.js';
-import { Message, parseExpiration } from './message.js';
 import { PUBLISH_REFUSED, senderSelectedKeys, stripBcc, unroutable } from './publish.js';
 import { PublisherConfirms } from './publisher-confirms.js';
 import type { Queue } from './queue.js';
 import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
 import { withDeliveryCount } from './queue-types.js';
+import { parseExpiration, StoredMessage } from './stored-message.js';
 import { type Settlement, settleDeliveries, type Unacked, UnackedDeliveries } from './unacked-deliveries.js';
 import type { VHost } from './vhost.js';
 
 /**
- * What a channel needs from the connection that carries it (connection.ts
+ * What a channel needs from the connection that carries it (client-connection.ts
  * implements it). The channel never touches the connection's output buffer:
  * methods, deliveries and content go out through these calls.
  */
@@ -67,11 +67,11 @@ export interface ChannelHost {
     consumerTag: string,
     deliveryTag: number,
     redelivered: boolean,
-    message: Message,
+    message: StoredMessage,
     headerPayload?: Buffer,
   ): void;
   /** The message's content frames, after a basic.get-ok or basic.return sent with sendMethod. */
-  sendContent(channel: number, message: Message, headerPayload?: Buffer): void;
+  sendContent(channel: number, message: StoredMessage, headerPayload?: Buffer): void;
   /** Runs `fn` just before the next flush (confirm coalescing). */
   beforeFlush(fn: () => void): void;
   /** A basic.publish arrived (the memory alarm stops reading publishing connections). */
@@ -81,7 +81,7 @@ export interface ChannelHost {
 
 /** A message held back by an open transaction until tx.commit. */
 interface TxPublish {
-  readonly message: Message;
+  readonly message: StoredMessage;
   readonly mandatory: boolean;
   /** The exchange it was published to (undefined when gone before its content arrived). */
   readonly exchange: Exchange | undefined;
@@ -363,7 +363,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   }
 
   /** A direct reply: the next delivery tag is sent but not used up, as rabbit_channel deliver_reply does. */
-  deliverReply(consumerTag: string, message: Message): void {
+  deliverReply(consumerTag: string, message: StoredMessage): void {
     this.connection.sendDelivery(this.id, consumerTag, this.deliveries.peekTag, false, message);
   }
 
@@ -464,7 +464,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
       props = stripBcc(props);
       headerPayload = encodeContentHeaderPayload(60, c.bodySize, props);
     }
-    const message = new Message(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
+    const message = new StoredMessage(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
     // Direct reply-to bypasses the one publish path as RabbitMQ's rabbit_exchange:route does: replies on
     // the default exchange reach their channel now (even inside a transaction); their keys name no queue,
     // so VHost.publish then routes them nowhere and counts the publish as usual.
@@ -492,7 +492,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
 
   /** The channel's side of a publish outcome: basic.return for an unroutable mandatory message, then the confirm. */
   private settlePublish(
-    message: Message,
+    message: StoredMessage,
     mandatory: boolean,
     seq: number,
     outcome: number,
@@ -514,7 +514,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     this.connection.broker.stats.confirm++;
   }
 
-  private basicReturn(message: Message, replyCode: number, replyText: string): void {
+  private basicReturn(message: StoredMessage, replyCode: number, replyText: string): void {
     this.send('basic.return', {
       replyCode,
       replyText,
@@ -563,7 +563,8 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
         () => {
           if (!this.closing) this.send('tx.commit-ok', {});
         },
-        () => this.connection.closeChannelWith(this, new ChannelError(ReplyCode.INTERNAL_ERROR, 'store write failed')),
+        () =>
+          this.connection.closeChannelWith(this, new ChannelException(ReplyCode.INTERNAL_ERROR, 'store write failed')),
       );
   }
 
@@ -602,14 +603,14 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   }
 }
 
-import { ConnectionError } from './errors.js';
+import { ConnectionException } from './errors.js';
 
-function channelErrorConn(detail: string): ConnectionError {
-  return new ConnectionError(ReplyCode.CHANNEL_ERROR, detail);
+function channelErrorConn(detail: string): ConnectionException {
+  return new ConnectionException(ReplyCode.CHANNEL_ERROR, detail);
 }
 
-function commandInvalidConn(detail: string): ConnectionError {
-  return new ConnectionError(ReplyCode.COMMAND_INVALID, detail);
+function commandInvalidConn(detail: string): ConnectionException {
+  return new ConnectionException(ReplyCode.COMMAND_INVALID, detail);
 }
 
 /** The content header a delivery carries: the publisher's, plus x-delivery-count from a quorum queue. */

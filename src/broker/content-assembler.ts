@@ -6,7 +6,7 @@
  */
 import { type BasicProperties, decodeContentHeader, decodeContentHeaderPrefix } from '../protocol/index.js';
 import { preconditionFailed, unexpectedFrame } from './errors.js';
-import { unpooledCopy } from './message.js';
+import { unpooledCopy } from './stored-message.js';
 
 /** A complete published message, as the publisher sent it. */
 export interface AssembledContent {

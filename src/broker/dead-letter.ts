@@ -8,13 +8,13 @@
  * the vhost routes and enqueues.
  */
 import { encodeContentHeaderPayload, type FieldTable, type FieldValue, Typed } from '../protocol/index.js';
-import { Message } from './message.js';
 import { senderSelectedKeys } from './publish.js';
 import type { DeadLetterReason } from './queue.js';
+import { StoredMessage } from './stored-message.js';
 
 export interface DeadLetter {
   /** The message to publish to the dead-letter exchange. */
-  readonly message: Message;
+  readonly message: StoredMessage;
   /** Routing keys to route it with: the dead-letter routing key, or the original key plus CC and BCC. */
   readonly routingKeys: string[];
   /** Its x-death array, most recent death first. */
@@ -35,7 +35,7 @@ export interface DeadLetter {
  * - the expiration property is removed (kept as original-expiration).
  */
 export function makeDeadLetter(
-  message: Message,
+  message: StoredMessage,
   reason: DeadLetterReason,
   queue: string,
   exchange: string,
@@ -83,7 +83,7 @@ export function makeDeadLetter(
   props.headers = headers;
   delete props.expiration;
   const first = routingKey ?? message.routingKey;
-  const dead = new Message(
+  const dead = new StoredMessage(
     exchange,
     first,
     props,

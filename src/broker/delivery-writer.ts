@@ -5,8 +5,8 @@
  * would allocate a Buffer per frame; this writes in place.
  */
 import { FRAME_END, FrameType } from '../protocol/index.js';
-import type { Message } from './message.js';
 import type { OutputBuffer } from './output-buffer.js';
+import type { StoredMessage } from './stored-message.js';
 
 const BASIC = 60;
 const DELIVER = 60;
@@ -29,7 +29,7 @@ export function writeDelivery(
   consumerTag: string,
   deliveryTag: number,
   redelivered: boolean,
-  message: Message,
+  message: StoredMessage,
   headerPayload: Buffer = message.headerPayload,
 ): void {
   const ctLen = shortStrLen(consumerTag);
@@ -59,7 +59,7 @@ export function writeContent(
   out: OutputBuffer,
   channel: number,
   frameMax: number,
-  message: Message,
+  message: StoredMessage,
   hp: Buffer = message.headerPayload,
 ): void {
   out.ensure(hp.length + 8);

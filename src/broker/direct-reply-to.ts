@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { BasicProperties, MethodArgs } from '../protocol/index.js';
 import { stripCrLf, type TopologyChannel } from './channel-topology.js';
 import { describeQueue, notAllowed, notFound, preconditionFailed } from './errors.js';
-import type { Message } from './message.js';
+import type { StoredMessage } from './stored-message.js';
 
 /** The pseudo-queue's name. */
 export const REPLY_QUEUE = 'amq.rabbitmq.reply-to';
@@ -25,7 +25,7 @@ const ADDRESS_PREFIX = `${REPLY_QUEUE}.`;
 /** What the registry needs from a channel to hand it a reply. */
 export interface ReplyEndpoint {
   /** Writes basic.deliver(tag, the channel's next delivery tag, redelivered=false) + content. */
-  deliverReply(consumerTag: string, message: Message): void;
+  deliverReply(consumerTag: string, message: StoredMessage): void;
   /** True once the channel is closing: replies are then dropped (RabbitMQ: state = closing). */
   readonly closing: boolean;
 }
@@ -62,7 +62,7 @@ export class DirectReplyRegistry {
    * keys, each once) that is a reply address is delivered to its channel. Those keys name no queue, so
    * the normal routing that follows finds nothing for them.
    */
-  deliver(message: Message, ccKeys: readonly string[] | undefined): void {
+  deliver(message: StoredMessage, ccKeys: readonly string[] | undefined): void {
     if (!isReplyAddress(message.routingKey) && !ccKeys?.some(isReplyAddress)) return;
     const keys = new Set(ccKeys ? [message.routingKey, ...ccKeys] : [message.routingKey]);
     for (const key of keys) if (isReplyAddress(key)) this.resolve(key)?.deliver(message);
@@ -149,7 +149,7 @@ export class DirectReplyTo {
   }
 
   /** @internal */
-  deliver(message: Message): void {
+  deliver(message: StoredMessage): void {
     const c = this.consumer;
     if (!c || this.endpoint.closing) return;
     this.endpoint.deliverReply(c.tag, message);

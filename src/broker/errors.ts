@@ -1,6 +1,8 @@
 /**
- * AMQP errors raised inside the broker. Handlers throw these; the connection
- * turns a `ChannelError` into channel.close and a `ConnectionError` into
+ * AMQP errors raised inside the broker, named for the spec's "channel exception"
+ * and "connection exception" (AMQP 0-9-1 §1.2) so they never read as the client's
+ * `ConnectionError`. Handlers throw these; the connection
+ * turns a `ChannelException` into channel.close and a `ConnectionException` into
  * connection.close, as RabbitMQ's rabbit_channel/rabbit_reader do with soft
  * and hard errors (AMQP 0-9-1 §1.2, reply-code classes).
  *
@@ -29,24 +31,24 @@ abstract class AmqpError extends Error {
 }
 
 /** A soft error: closes only the channel (reply codes 3xx/4xx). */
-export class ChannelError extends AmqpError {
-  override name = 'ChannelError';
-  at(classId: number, methodId: number): ChannelError {
+export class ChannelException extends AmqpError {
+  override name = 'ChannelException';
+  at(classId: number, methodId: number): ChannelException {
     if (this.classId !== 0) return this;
-    return new ChannelError(this.code, stripPrefix(this.message), classId, methodId);
+    return new ChannelException(this.code, stripPrefix(this.message), classId, methodId);
   }
 }
 
 /** A hard error: closes the whole connection (reply codes 5xx, 320, 402). */
-export class ConnectionError extends AmqpError {
-  override name = 'ConnectionError';
-  at(classId: number, methodId: number): ConnectionError {
+export class ConnectionException extends AmqpError {
+  override name = 'ConnectionException';
+  at(classId: number, methodId: number): ConnectionException {
     if (this.classId !== 0) return this;
-    return new ConnectionError(this.code, stripPrefix(this.message), classId, methodId);
+    return new ConnectionException(this.code, stripPrefix(this.message), classId, methodId);
   }
 }
 
-export type AnyAmqpError = ChannelError | ConnectionError;
+export type AnyAmqpError = ChannelException | ConnectionException;
 
 function stripPrefix(message: string): string {
   const i = message.indexOf(' - ');
@@ -61,18 +63,18 @@ export function truncateShortString(s: string): string {
 }
 
 // Constructors named for the reply code, like LavinMQ's send_not_found helpers.
-export const notFound = (detail: string) => new ChannelError(ReplyCode.NOT_FOUND, detail);
-export const accessRefused = (detail: string) => new ChannelError(ReplyCode.ACCESS_REFUSED, detail);
-export const resourceLocked = (detail: string) => new ChannelError(ReplyCode.RESOURCE_LOCKED, detail);
-export const preconditionFailed = (detail: string) => new ChannelError(ReplyCode.PRECONDITION_FAILED, detail);
-export const frameError = (detail: string) => new ConnectionError(ReplyCode.FRAME_ERROR, detail);
-export const syntaxError = (detail: string) => new ConnectionError(ReplyCode.SYNTAX_ERROR, detail);
-export const commandInvalid = (detail: string) => new ConnectionError(ReplyCode.COMMAND_INVALID, detail);
-export const channelError = (detail: string) => new ConnectionError(ReplyCode.CHANNEL_ERROR, detail);
-export const unexpectedFrame = (detail: string) => new ConnectionError(ReplyCode.UNEXPECTED_FRAME, detail);
-export const notAllowed = (detail: string) => new ConnectionError(ReplyCode.NOT_ALLOWED, detail);
-export const notImplemented = (detail: string) => new ConnectionError(ReplyCode.NOT_IMPLEMENTED, detail);
-export const internalError = (detail: string) => new ConnectionError(ReplyCode.INTERNAL_ERROR, detail);
+export const notFound = (detail: string) => new ChannelException(ReplyCode.NOT_FOUND, detail);
+export const accessRefused = (detail: string) => new ChannelException(ReplyCode.ACCESS_REFUSED, detail);
+export const resourceLocked = (detail: string) => new ChannelException(ReplyCode.RESOURCE_LOCKED, detail);
+export const preconditionFailed = (detail: string) => new ChannelException(ReplyCode.PRECONDITION_FAILED, detail);
+export const frameError = (detail: string) => new ConnectionException(ReplyCode.FRAME_ERROR, detail);
+export const syntaxError = (detail: string) => new ConnectionException(ReplyCode.SYNTAX_ERROR, detail);
+export const commandInvalid = (detail: string) => new ConnectionException(ReplyCode.COMMAND_INVALID, detail);
+export const channelError = (detail: string) => new ConnectionException(ReplyCode.CHANNEL_ERROR, detail);
+export const unexpectedFrame = (detail: string) => new ConnectionException(ReplyCode.UNEXPECTED_FRAME, detail);
+export const notAllowed = (detail: string) => new ConnectionException(ReplyCode.NOT_ALLOWED, detail);
+export const notImplemented = (detail: string) => new ConnectionException(ReplyCode.NOT_IMPLEMENTED, detail);
+export const internalError = (detail: string) => new ConnectionException(ReplyCode.INTERNAL_ERROR, detail);
 
 /** RabbitMQ quotes resource names as `queue 'q' in vhost '/'`. */
 export const describeQueue = (name: string, vhost: string) => `queue '${name}' in vhost '${vhost}'`;

@@ -6,7 +6,7 @@
 import { type FieldTable, type FieldValue, Typed } from '../protocol/index.js';
 import { describeQueue, preconditionFailed } from './errors.js';
 import { rabbitTypeOf } from './field-terms.js';
-import { MAX_EXPIRY_MS } from './message.js';
+import { MAX_EXPIRY_MS } from './stored-message.js';
 
 export type Overflow = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
 

@@ -1,8 +1,8 @@
-import type { Message } from './message.js';
+import type { StoredMessage } from './stored-message.js';
 
 /** A message's place in one queue. */
 export interface QueueEntry {
-  readonly message: Message;
+  readonly message: StoredMessage;
   /** Position in the queue; a requeued entry goes back to this position (RabbitMQ keeps order on requeue). */
   readonly seq: number;
   /** Absolute expiry time in ms, or Infinity. */

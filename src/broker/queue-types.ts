@@ -16,8 +16,8 @@
 import { type BasicProperties, encodeContentHeaderPayload, type FieldTable } from '../protocol/index.js';
 import { describeQueue, preconditionFailed } from './errors.js';
 import { rabbitTypeOf } from './field-terms.js';
-import type { Message } from './message.js';
 import { integerOf } from './queue-args.js';
+import type { StoredMessage } from './stored-message.js';
 
 export type QueueType = 'classic' | 'quorum';
 
@@ -95,7 +95,7 @@ export function checkQueueType(
  * The content-header payload of a delivery from a quorum queue: the publisher's properties plus
  * `x-delivery-count` (deliveries before this one), which RabbitMQ's quorum queues add every time.
  */
-export function withDeliveryCount(message: Message, previousDeliveries: number): Buffer {
+export function withDeliveryCount(message: StoredMessage, previousDeliveries: number): Buffer {
   const props: BasicProperties = {
     ...message.properties,
     headers: { ...(message.properties.headers ?? {}), 'x-delivery-count': BigInt(previousDeliveries) },

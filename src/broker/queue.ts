@@ -9,11 +9,11 @@
  * backlog in the queue rather than in a socket buffer.
  */
 import type { FieldTable } from '../protocol/index.js';
-import type { Message } from './message.js';
 import { FifoList, type MessageList, PriorityList } from './message-list.js';
 import type { MessageStore } from './message-store.js';
 import type { QueueSettings } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
+import type { StoredMessage } from './stored-message.js';
 
 /** The longest delay setTimeout honours (2^31 - 1 ms). */
 const MAX_TIMER_MS = 0x7fff_ffff;
@@ -51,7 +51,7 @@ export interface QueueHost {
   readonly name: string;
   readonly store: MessageStore;
   /** Republish `entry.message` to the queue's dead-letter exchange (entry already removed). */
-  deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void;
+  deadLetter(queue: Queue, message: StoredMessage, reason: DeadLetterReason): void;
   /** auto-delete (last consumer gone) or x-expires (unused for the period) fired. */
   queueUnused(queue: Queue): void;
   /** A message's bytes became held by a first queue, or released by its last one. */
@@ -145,7 +145,7 @@ export class Queue {
    * reject-publish` (the publisher is nacked). A persistent message on a
    * durable queue pushes the store's promise onto `pending`.
    */
-  enqueue(message: Message, now: number, pending: Promise<void>[] | undefined): boolean {
+  enqueue(message: StoredMessage, now: number, pending: Promise<void>[] | undefined): boolean {
     const s = this.settings;
     if (s.overflow !== 'drop-head' && this.wouldOverflow(message.bodySize)) {
       this.discards.limitOverflow++;
@@ -183,7 +183,7 @@ export class Queue {
    * order without writing it again; `redelivered` when it had been delivered
    * and not acknowledged (RabbitMQ marks those redelivered after a restart).
    */
-  recover(message: Message, redelivered: boolean): void {
+  recover(message: StoredMessage, redelivered: boolean): void {
     const entry = this.makeEntry(message, message.publishedAt);
     entry.redelivered = redelivered;
     this.hold(message);
@@ -202,7 +202,7 @@ export class Queue {
     this.dispatch();
   }
 
-  private makeEntry(message: Message, now: number): QueueEntry {
+  private makeEntry(message: StoredMessage, now: number): QueueEntry {
     let expiresAt = Number.POSITIVE_INFINITY;
     const qttl = this.settings.messageTtl;
     if (qttl !== undefined) expiresAt = now + qttl;
@@ -401,11 +401,11 @@ export class Queue {
     this.release(entry.message);
   }
 
-  private hold(message: Message): void {
+  private hold(message: StoredMessage): void {
     if (message.refs++ === 0) this.host.accountBytes(message.footprint);
   }
 
-  private release(message: Message): void {
+  private release(message: StoredMessage): void {
     if (--message.refs === 0) this.host.accountBytes(-message.footprint);
   }
 

@@ -19,12 +19,12 @@ import { type BindingDestination, Exchange } from './exchange.js';
 import { isExchangeKind, validateBindingArgs } from './exchanges/create-router.js';
 import { bindingIdentity, type ExchangeKind } from './exchanges/router.js';
 import { argsEquivalent, describeArg, erlangFormat, hasArg, rabbitTypeOf } from './field-terms.js';
-import type { Message } from './message.js';
 import type { MessageStore } from './message-store.js';
 import { PUBLISH_REFUSED, PUBLISH_ROUTED, type PublishExtras } from './publish.js';
 import { type DeadLetterReason, Queue, type QueueHost } from './queue.js';
 import { parseQueueArgs } from './queue-args.js';
 import { checkQueueType } from './queue-types.js';
+import type { StoredMessage } from './stored-message.js';
 
 export interface ExchangeDeclare {
   name: string;
@@ -372,7 +372,7 @@ export class VHost implements QueueHost {
    */
   publish(
     x: Exchange,
-    message: Message,
+    message: StoredMessage,
     ccKeys: readonly string[] | undefined,
     pending: Promise<void>[] | undefined,
     extras?: PublishExtras,
@@ -416,7 +416,7 @@ export class VHost implements QueueHost {
   }
 
   /** The queues `message` reaches from `x` through its routing key and the CC/BCC keys. */
-  routeMessage(x: Exchange, message: Message, ccKeys: readonly string[] | undefined, out: Set<Queue>): void {
+  routeMessage(x: Exchange, message: StoredMessage, ccKeys: readonly string[] | undefined, out: Set<Queue>): void {
     const headers = message.properties.headers;
     this.route(x, message.routingKey, headers, out);
     if (ccKeys !== undefined) for (const k of ccKeys) this.route(x, k, headers, out);
@@ -427,7 +427,7 @@ export class VHost implements QueueHost {
    * (see dead-letter.ts for the x-death headers) through `publish`. A
    * missing exchange drops it (rabbit_amqqueue_process:with_dlx).
    */
-  deadLetter(queue: Queue, message: Message, reason: DeadLetterReason): void {
+  deadLetter(queue: Queue, message: StoredMessage, reason: DeadLetterReason): void {
     const s = queue.settings;
     if (s.deadLetterExchange === undefined) return;
     const dlx = this.exchanges.get(s.deadLetterExchange);

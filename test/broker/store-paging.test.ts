@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
-import { MESSAGE_OVERHEAD } from '../../src/broker/message.js';
 import type { DiskStore } from '../../src/broker/store/disk-store.js';
+import { MESSAGE_OVERHEAD } from '../../src/broker/stored-message.js';
 
 const BUDGET = 1024 * 1024;
 const SIZE = 32 * 1024;

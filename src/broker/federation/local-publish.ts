@@ -6,8 +6,8 @@
  */
 import type { ConsumeMessage } from 'amqplib';
 import { type BasicProperties, encodeContentHeaderPayload, type FieldTable } from '../../protocol/index.js';
-import { Message } from '../message.js';
 import { PUBLISH_REFUSED, PUBLISH_ROUTED, senderSelectedKeys } from '../publish.js';
+import { StoredMessage } from '../stored-message.js';
 import type { VHost } from '../vhost.js';
 
 export type LocalOutcome = 'routed' | 'unroutable' | 'no-exchange' | 'rejected';
@@ -49,7 +49,7 @@ export async function publishLocal(
   const x = vhost.exchanges.get(exchange);
   if (x === undefined) return 'no-exchange';
   const headerPayload = encodeContentHeaderPayload(60, body.length, properties);
-  const message = new Message(exchange, routingKey, properties, headerPayload, Buffer.from(body), Date.now());
+  const message = new StoredMessage(exchange, routingKey, properties, headerPayload, Buffer.from(body), Date.now());
   const pending: Promise<void>[] = [];
   const outcome = vhost.publish(x, message, senderSelectedKeys(properties.headers), pending);
   await Promise.all(pending);

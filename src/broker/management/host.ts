@@ -4,13 +4,13 @@
  * broker.ts, which starts it: it imports this interface, never broker.ts.
  */
 import type { BrokerCore } from '../broker-core.js';
-import type { Connection } from '../connection.js';
+import type { ClientConnection } from '../client-connection.js';
 import type { Federation } from '../federation/federation.js';
 import type { VHost } from '../vhost.js';
 
 export interface ManagementHost
   extends Pick<BrokerCore, 'options' | 'vhosts' | 'stats' | 'alarmActive' | 'checkCredentials' | 'log' | 'access'> {
-  readonly connections: ReadonlySet<Connection>;
+  readonly connections: ReadonlySet<ClientConnection>;
   /** Creates a vhost (or returns the existing one). */
   addVhost(name: string): VHost;
   /** Deletes a vhost with its queues; false when there is none. */

@@ -1,5 +1,5 @@
 /** HTTP answers of the management API, with RabbitMQ's `{error, reason}` bodies for errors. */
-import { ChannelError, ConnectionError } from '../errors.js';
+import { ChannelException, ConnectionException } from '../errors.js';
 import type { Json } from './json.js';
 
 export class HttpError extends Error {
@@ -28,7 +28,7 @@ export function brokerOp<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof ChannelError || e instanceof ConnectionError) {
+    if (e instanceof ChannelException || e instanceof ConnectionException) {
       const detail = stripCode(e.message);
       if (e.code === 404) throw new HttpError(404, 'not_found', detail);
       // rabbit_mgmt_util turns access_refused into 401 "Access refused.".

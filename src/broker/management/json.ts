@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import type { BasicProperties, FieldTable, FieldValue } from '../../protocol/index.js';
 import { Typed } from '../../protocol/index.js';
 import type { Channel } from '../channel.js';
-import type { Connection } from '../connection.js';
+import type { ClientConnection } from '../client-connection.js';
 import { Exchange } from '../exchange.js';
 import { bindingIdentity } from '../exchanges/router.js';
-import { MESSAGE_OVERHEAD } from '../message.js';
 import type { Consumer, Queue } from '../queue.js';
+import { MESSAGE_OVERHEAD } from '../stored-message.js';
 import type { VHost } from '../vhost.js';
 import { details, type Rates } from './rates.js';
 
@@ -271,11 +271,11 @@ function stripMapped(address: string | undefined): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-export function peerOf(c: Connection): { peer_host: string; peer_port: number } {
+export function peerOf(c: ClientConnection): { peer_host: string; peer_port: number } {
   return { peer_host: stripMapped(c.socket.remoteAddress), peer_port: c.socket.remotePort ?? 0 };
 }
 
-function connectionState(c: Connection): string {
+function connectionState(c: ClientConnection): string {
   if (c.blockedByAlarm) return 'blocked';
   switch (c.state) {
     case 'open':
@@ -289,11 +289,11 @@ function connectionState(c: Connection): string {
 }
 
 /** The vhost of an open connection (undefined during the handshake). */
-export function vhostOf(c: Connection): string | undefined {
+export function vhostOf(c: ClientConnection): string | undefined {
   return (c.vhost as VHost | undefined)?.name;
 }
 
-export function connectionJson(c: Connection, rates: Rates | undefined): JsonObject {
+export function connectionJson(c: ClientConnection, rates: Rates | undefined): JsonObject {
   const s = c.stats;
   return {
     auth_mechanism: 'PLAIN',
@@ -325,11 +325,11 @@ export function connectionJson(c: Connection, rates: Rates | undefined): JsonObj
   };
 }
 
-export function channelName(conn: Connection, id: number): string {
+export function channelName(conn: ClientConnection, id: number): string {
   return `${conn.name} (${id})`;
 }
 
-export function channelJson(conn: Connection, ch: Channel): JsonObject {
+export function channelJson(conn: ClientConnection, ch: Channel): JsonObject {
   return {
     acks_uncommitted: 0,
     confirm: ch.inConfirmMode,
@@ -357,7 +357,7 @@ export function channelJson(conn: Connection, ch: Channel): JsonObject {
 
 /** What a consumer created by a channel carries beyond the Consumer interface (ChannelConsumer's public fields). */
 interface ChannelSide {
-  channel?: { id: number; connection: Connection };
+  channel?: { id: number; connection: ClientConnection };
   prefetch?: number;
 }
 

@@ -7,15 +7,15 @@ import { PRODUCT, VERSION } from '../../version.js';
 import { ResourceGuard } from '../auth/resource-guard.js';
 import { authorizeBinding, authorizeExchangeDeclare, authorizeQueueDeclare } from '../auth/topology-checks.js';
 import type { Channel } from '../channel.js';
-import type { Connection } from '../connection.js';
-import { ChannelError } from '../errors.js';
+import type { ClientConnection } from '../client-connection.js';
+import { ChannelException } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import { listParameters, listShovels, parameterJson } from '../federation/management.js';
 import { ShovelDefinitionError } from '../federation/shovel-definition.js';
-import { Message, parseExpiration } from '../message.js';
 import { PUBLISH_ROUTED, senderSelectedKeys, stripBcc } from '../publish.js';
 import type { Queue } from '../queue.js';
 import type { QueueEntry } from '../queue-entry.js';
+import { parseExpiration, StoredMessage } from '../stored-message.js';
 import type { VHost } from '../vhost.js';
 import { ACCESS_ROUTES, deleteVhost, putVhost } from './access-routes.js';
 import { type AccessLevel, notAuthorised } from './authorize.js';
@@ -402,7 +402,7 @@ function publish(ctx: RequestContext): Reply {
     guardFor(ctx, v).write('exchange', name);
   } catch (e) {
     // RabbitMQ publishes through a channel of the caller, so a refusal is that channel's close reason.
-    if (e instanceof ChannelError) throw badRequest(`403 ${e.message}`);
+    if (e instanceof ChannelException) throw badRequest(`403 ${e.message}`);
     throw e;
   }
   const x = v.exchanges.get(name);
@@ -423,7 +423,7 @@ function publish(ctx: RequestContext): Reply {
   const ccKeys = senderSelectedKeys(props.headers);
   const stored = props.headers?.['BCC'] !== undefined ? stripBcc(props) : props;
   const header = encodeContentHeaderPayload(60, bytes.length, stored);
-  const message = new Message(name, routingKey, stored, header, bytes, Date.now());
+  const message = new StoredMessage(name, routingKey, stored, header, bytes, Date.now());
   const outcome = v.publish(x, message, ccKeys, undefined);
   return ok({ routed: (outcome & PUBLISH_ROUTED) !== 0 });
 }
@@ -594,7 +594,7 @@ function connectionChannels(ctx: RequestContext): Reply {
   return ok([...c.channels.values()].map((ch) => channelWithStats(ctx, c, ch)));
 }
 
-function channelWithStats(ctx: RequestContext, c: Connection, ch: Channel): JsonObject {
+function channelWithStats(ctx: RequestContext, c: ClientConnection, ch: Channel): JsonObject {
   const out = channelJson(c, ch);
   const counters = channelCounters(ch);
   // As for queues, message_stats appears once the channel has seen traffic.

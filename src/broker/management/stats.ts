@@ -17,7 +17,7 @@
  * between two samples is not seen.
  */
 import type { Channel } from '../channel.js';
-import type { Connection } from '../connection.js';
+import type { ClientConnection } from '../client-connection.js';
 import type { Exchange } from '../exchange.js';
 import type { Queue } from '../queue.js';
 import type { ManagementHost } from './host.js';
@@ -118,7 +118,7 @@ const readExchange: Reader<Exchange> = (x, out) => {
   out[1] = x.stats.publishOut;
 };
 
-const readConnection: Reader<Connection> = (c, out) => {
+const readConnection: Reader<ClientConnection> = (c, out) => {
   out[0] = c.stats.recvOct;
   out[1] = c.stats.sendOct;
 };

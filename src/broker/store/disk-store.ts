@@ -24,10 +24,10 @@
 import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AccessSnapshot } from '../auth/types.js';
-import { type BodyPager, type Message, unpooledCopy } from '../message.js';
 import type { MessageStore, StoredQueueRef } from '../message-store.js';
 import type { LogLevel } from '../options.js';
 import type { QueueEntry } from '../queue-entry.js';
+import { type BodyPager, type StoredMessage, unpooledCopy } from '../stored-message.js';
 import type { VHost } from '../vhost.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import {
@@ -80,7 +80,7 @@ export interface RecoveryReport {
 }
 
 interface PendingMessage {
-  readonly message: Message;
+  readonly message: StoredMessage;
   readonly queues: number[];
   readonly delivered: number[];
 }
@@ -107,7 +107,7 @@ export class DiskStore implements MessageStore, BodyPager {
   private log: SegmentLog | undefined;
   private readonly ids = new WeakMap<object, number>();
   private nextQueueId = 1;
-  private pendingMsgs = new Map<Message, PendingMessage>();
+  private pendingMsgs = new Map<StoredMessage, PendingMessage>();
   private pendingOps: SideOp[] = [];
   private pendingDelivered = new Map<string, SideOp>();
   private waiter: Waiter | undefined;
@@ -120,7 +120,7 @@ export class DiskStore implements MessageStore, BodyPager {
    * Newest of the stored messages whose body is in RAM and counted against the
    * budget; they are linked through their residentPrev/residentNext fields.
    */
-  private residentTail: Message | undefined;
+  private residentTail: StoredMessage | undefined;
   private residentBytes = 0;
   /** Batches written and fsyncs issued, bodies paged out and read back, for tests and the log. */
   readonly stats = { batches: 0, messagesWritten: 0, pagedOut: 0, bodyReads: 0 };
@@ -359,7 +359,7 @@ export class DiskStore implements MessageStore, BodyPager {
   // ---- body budget -------------------------------------------------------
 
   /** BodyPager: reads a paged-out body from its segment (synchronously: one pread of a known size). */
-  readBody(m: Message): Buffer {
+  readBody(m: StoredMessage): Buffer {
     const s = m.storeId === undefined ? undefined : this.log?.segments.get(Math.floor(m.storeId / SEGMENT_SPAN));
     if (s === undefined || s.deleted || this.closed) {
       throw new StoreError(`message store ${this.dir}: body of a paged-out message is no longer on disk`);
@@ -379,7 +379,7 @@ export class DiskStore implements MessageStore, BodyPager {
     return buf;
   }
 
-  private linkResident(m: Message): void {
+  private linkResident(m: StoredMessage): void {
     m.resident = true;
     m.residentPrev = this.residentTail;
     m.residentNext = undefined;
@@ -388,7 +388,7 @@ export class DiskStore implements MessageStore, BodyPager {
     this.residentBytes += m.bodySize;
   }
 
-  private unlinkResident(m: Message): void {
+  private unlinkResident(m: StoredMessage): void {
     if (!m.resident) return;
     m.resident = false;
     if (m.residentPrev !== undefined) m.residentPrev.residentNext = m.residentNext;
@@ -400,7 +400,7 @@ export class DiskStore implements MessageStore, BodyPager {
   }
 
   /** A durable queue let go of `m` (called before the queue releases it). */
-  private dropStoreRef(m: Message): void {
+  private dropStoreRef(m: StoredMessage): void {
     if (m.storeRefs <= 0 || --m.storeRefs > 0) return;
     this.unlinkResident(m);
     // No stored reference is left, so its segment may go; another holder (a transient queue
@@ -408,7 +408,7 @@ export class DiskStore implements MessageStore, BodyPager {
     if (m.refs > 1) this.pageBackIn(m);
   }
 
-  private pageBackIn(m: Message): void {
+  private pageBackIn(m: StoredMessage): void {
     if (m.bodyInMemory) return;
     m.pageIn(m.loadBody());
     if (m.refs > 0) this.host?.accountBytes(m.bodySize);

@@ -12,8 +12,8 @@
 import { existsSync, readdirSync, readFileSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeContentHeader } from '../../protocol/index.js';
-import { Message } from '../message.js';
 import type { Queue } from '../queue.js';
+import { StoredMessage } from '../stored-message.js';
 import {
   ACK_MAGIC,
   CorruptRecordError,
@@ -79,7 +79,7 @@ function scanFile(path: string, magic: Buffer, warnings: string[]): { buf: Buffe
  * Decides, once per recovered message and before any queue holds it, whether
  * its body stays in RAM (copied out of the segment image) or is paged out.
  */
-export type AdoptBody = (message: Message) => void;
+export type AdoptBody = (message: StoredMessage) => void;
 
 export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>, adopt: AdoptBody): RecoveryResult {
   const warnings: string[] = [];
@@ -153,7 +153,7 @@ export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>,
     }
     let live = 0;
     for (const p of order) {
-      let message: Message | undefined;
+      let message: StoredMessage | undefined;
       for (const [qid, delivered] of p.refs) {
         const q = queues.get(qid);
         if (q === undefined || q.deleted) continue;
@@ -167,7 +167,7 @@ export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>,
           }
           // The header is copied so the segment image can be freed; the body is a view until
           // `adopt` copies it (within the body budget) or pages it out.
-          message = new Message(
+          message = new StoredMessage(
             f.exchange,
             f.routingKey,
             properties,

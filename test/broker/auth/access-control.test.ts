@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { AccessAdminError, AccessControl, isLoginRefusal } from '../../../src/broker/auth/access-control.js';
 import { hashPassword, isValidHash, verifyPassword } from '../../../src/broker/auth/password-hash.js';
 import { ResourceGuard } from '../../../src/broker/auth/resource-guard.js';
-import { ChannelError } from '../../../src/broker/errors.js';
+import { ChannelException } from '../../../src/broker/errors.js';
 
 describe('password hashes', () => {
   test('a hash made by RabbitMQ 3.10 verifies (guest/guest from a fresh node)', () => {
@@ -72,9 +72,9 @@ describe('users and permissions', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ChannelError);
-    expect((err as ChannelError).code).toBe(403);
-    expect((err as ChannelError).message).toBe(
+    expect(err).toBeInstanceOf(ChannelException);
+    expect((err as ChannelException).code).toBe(403);
+    expect((err as ChannelException).message).toBe(
       "ACCESS_REFUSED - access to queue 'orders' in vhost '/' refused for user 'bob'",
     );
   });

@@ -6,9 +6,9 @@ import { AccessControl } from '../../../src/broker/auth/access-control.js';
 import { ResourceGuard } from '../../../src/broker/auth/resource-guard.js';
 import { Channel, type ChannelHost } from '../../../src/broker/channel.js';
 import { DirectReplyRegistry } from '../../../src/broker/direct-reply-to.js';
-import { Message } from '../../../src/broker/message.js';
 import { DEFAULT_OPTIONS } from '../../../src/broker/options.js';
 import { MemoryStore } from '../../../src/broker/store/memory-store.js';
+import { StoredMessage } from '../../../src/broker/stored-message.js';
 import { VHost } from '../../../src/broker/vhost.js';
 import type { BasicProperties, FieldTable, Method, MethodArgs } from '../../../src/protocol/index.js';
 import { encodeContentHeaderPayload } from '../../../src/protocol/index.js';
@@ -51,14 +51,20 @@ export class RecordingHost implements ChannelHost {
     this.sent.push(s);
     if (name === 'basic.get-ok' || name === 'basic.return') this.lastContent = s;
   }
-  sendDelivery(_channel: number, consumerTag: string, deliveryTag: number, redelivered: boolean, m: Message): void {
+  sendDelivery(
+    _channel: number,
+    consumerTag: string,
+    deliveryTag: number,
+    redelivered: boolean,
+    m: StoredMessage,
+  ): void {
     this.sent.push({
       name: 'basic.deliver',
       args: { consumerTag, deliveryTag, redelivered, routingKey: m.routingKey },
       body: m.loadBody().toString(),
     });
   }
-  sendContent(_channel: number, m: Message): void {
+  sendContent(_channel: number, m: StoredMessage): void {
     if (this.lastContent) this.lastContent.body = m.loadBody().toString();
   }
   beforeFlush(fn: () => void): void {
@@ -148,9 +154,14 @@ export function publish(
 }
 
 /** A message as a channel would build it. */
-export function message(routingKey: string, body: string, properties: BasicProperties = {}, exchange = ''): Message {
+export function message(
+  routingKey: string,
+  body: string,
+  properties: BasicProperties = {},
+  exchange = '',
+): StoredMessage {
   const bytes = Buffer.from(body);
-  return new Message(
+  return new StoredMessage(
     exchange,
     routingKey,
     properties,

@@ -29,8 +29,8 @@ import { Channel, type ChannelHost } from './channel.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
 import {
   type AnyAmqpError,
-  ChannelError,
-  ConnectionError,
+  ChannelException,
+  ConnectionException,
   channelError,
   commandInvalid,
   internalError,
@@ -38,8 +38,8 @@ import {
   truncateShortString,
   unexpectedFrame,
 } from './errors.js';
-import type { Message } from './message.js';
 import { OutputBuffer } from './output-buffer.js';
+import type { StoredMessage } from './stored-message.js';
 import type { VHost } from './vhost.js';
 
 type State = 'header' | 'start' | 'tune' | 'open-wait' | 'open' | 'closing' | 'closed';
@@ -57,7 +57,7 @@ const OUTPUT_HARD_LIMIT = 16 * 1024 * 1024;
 
 let connectionCounter = 0;
 
-export class Connection implements ChannelHost {
+export class ClientConnection implements ChannelHost {
   readonly id = ++connectionCounter;
   readonly name: string;
   readonly connectedAt = Date.now();
@@ -218,7 +218,7 @@ export class Connection implements ChannelHost {
           if (type === FrameType.HEADER) ch.handleHeader(payload);
           else ch.handleBody(payload);
         } catch (e) {
-          if (e instanceof ChannelError) this.closeChannelWith(ch, e.at(60, 40));
+          if (e instanceof ChannelException) this.closeChannelWith(ch, e.at(60, 40));
           else throw e;
         }
         return;
@@ -272,8 +272,8 @@ export class Connection implements ChannelHost {
     try {
       ch.handleMethod(m);
     } catch (e) {
-      if (e instanceof ChannelError) this.closeChannelWith(ch, e.at(m.classId, m.methodId));
-      else if (e instanceof ConnectionError) throw e.at(m.classId, m.methodId);
+      if (e instanceof ChannelException) this.closeChannelWith(ch, e.at(m.classId, m.methodId));
+      else if (e instanceof ConnectionException) throw e.at(m.classId, m.methodId);
       else if (e instanceof ProtocolError) throw e;
       else throw internalFrom(e, m);
     }
@@ -510,11 +510,11 @@ export class Connection implements ChannelHost {
 
   private fail(e: unknown): void {
     let err: AnyAmqpError;
-    if (e instanceof ConnectionError) err = e;
+    if (e instanceof ConnectionException) err = e;
     else if (e instanceof ProtocolError) {
-      err = new ConnectionError(e.code, stripName(e.message), e.classId, e.methodId);
-    } else if (e instanceof ChannelError) {
-      err = new ConnectionError(e.code, stripName(e.message), e.classId, e.methodId);
+      err = new ConnectionException(e.code, stripName(e.message), e.classId, e.methodId);
+    } else if (e instanceof ChannelException) {
+      err = new ConnectionException(e.code, stripName(e.message), e.classId, e.methodId);
     } else {
       this.broker.log('error', `internal error on ${this.name}: ${(e as Error)?.stack ?? e}`);
       err = internalError(String((e as Error)?.message ?? e));
@@ -610,14 +610,14 @@ export class Connection implements ChannelHost {
     consumerTag: string,
     deliveryTag: number,
     redelivered: boolean,
-    message: Message,
+    message: StoredMessage,
     headerPayload?: Buffer,
   ): void {
     writeDelivery(this.out, channel, this.frameMax, consumerTag, deliveryTag, redelivered, message, headerPayload);
     this.wrote();
   }
 
-  sendContent(channel: number, message: Message, headerPayload?: Buffer): void {
+  sendContent(channel: number, message: StoredMessage, headerPayload?: Buffer): void {
     writeContent(this.out, channel, this.frameMax, message, headerPayload);
     this.wrote();
   }
@@ -707,7 +707,7 @@ export class Connection implements ChannelHost {
   /** Closes the connection as the broker shuts down (320 CONNECTION_FORCED). */
   forceClose(reason: string): void {
     if (this.state === 'open' || this.state === 'open-wait' || this.state === 'tune' || this.state === 'start') {
-      this.closeWith(new ConnectionError(ReplyCode.CONNECTION_FORCED, reason));
+      this.closeWith(new ConnectionException(ReplyCode.CONNECTION_FORCED, reason));
       this.flush();
     }
     this.state = 'closed';
@@ -721,6 +721,6 @@ function stripName(message: string): string {
   return i >= 0 && /^[A-Z_]+$/.test(message.slice(0, i)) ? message.slice(i + 3) : message;
 }
 
-function internalFrom(e: unknown, m: Method): ConnectionError {
+function internalFrom(e: unknown, m: Method): ConnectionException {
   return internalError(`${(e as Error)?.message ?? String(e)}`).at(m.classId, m.methodId);
 }

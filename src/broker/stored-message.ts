@@ -7,7 +7,7 @@ import type { BasicProperties, FieldTable } from '../protocol/index.js';
 
 /** Reads a paged-out body back from where the store wrote it (see DiskStore's body budget). */
 export interface BodyPager {
-  readBody(message: Message): Buffer;
+  readBody(message: StoredMessage): Buffer;
 }
 
 /**
@@ -25,7 +25,7 @@ export function unpooledCopy(src: Uint8Array): Buffer {
 /** Approximate heap bytes of a Message and its queue entry (measured with --expose-gc on Node 20). */
 export const MESSAGE_OVERHEAD = 256;
 
-export class Message {
+export class StoredMessage {
   /** How many queue entries (ready or unacknowledged) hold this message; its bytes are released at zero. */
   refs = 0;
   /** Set by a durable store once the message has a record on disk. */
@@ -35,8 +35,8 @@ export class Message {
   /** Position of the body in its segment file, set by the store with `storeId`. */
   bodyPos = 0;
   /** Links of the store's list of stored messages whose body is in RAM (newest at its tail). */
-  residentPrev: Message | undefined;
-  residentNext: Message | undefined;
+  residentPrev: StoredMessage | undefined;
+  residentNext: StoredMessage | undefined;
   resident = false;
   readonly bodySize: number;
   /** The body, or undefined while paged out to the store (then `pager` reads it back). */
