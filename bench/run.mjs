@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuResolutionMicros, startBundled, startRabbitmq } from './brokers.mjs';
 import { plotScaling } from './plot.mjs';
 import { runScaling } from './scaling.mjs';
-import { connections, endToEnd, fanout, latency, topic, topicTopology } from './scenarios.mjs';
+import { connections, endToEnd, fanout, latency, topic, topicRouting, topicTopology } from './scenarios.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scale = Number(process.env.BENCH_SCALE || 1);
@@ -80,6 +80,13 @@ const SCENARIOS = [
     limits: { count: n(20_000), timeMs, graceMs },
   },
   {
+    id: 'topic-routing',
+    title: `topic routing only, ${topology.bindings.length} bindings (confirmed msg/s)`,
+    better: 'higher',
+    run: topicRouting(topology),
+    limits: { count: n(100_000), timeMs, graceMs },
+  },
+  {
     id: 'latency',
     title: 'latency at 1000 msg/s',
     better: 'lower',
@@ -97,6 +104,13 @@ const SCENARIOS = [
     better: 'higher',
     run: connections(),
     limits: { count: n(500, 20), timeMs: Math.min(timeMs, 10_000), graceMs: 0 },
+  },
+  {
+    id: 'connections-16',
+    title: 'connection open+close (16 at a time)',
+    better: 'higher',
+    run: connections(16),
+    limits: { count: n(2000, 40), timeMs: Math.min(timeMs, 20_000), graceMs: 0 },
   },
 ].filter((s) => !wanted || wanted.includes(s.id));
 

@@ -266,12 +266,14 @@ export function topicTopology(seed = 42, queueCount = 100, bindingCount = 1000, 
   }
   // Deliveries per key: a queue gets a message once however many of its bindings match.
   const fanout = new Map();
+  const targets = new Map();
   for (const key of keys) {
     const hit = new Set();
     for (const b of bindings) if (topicMatch(b.pattern.split('.'), key.split('.'))) hit.add(b.queue);
     fanout.set(key, hit.size);
+    targets.set(key, hit);
   }
-  return { bindings, keys, fanout, queueCount };
+  return { bindings, keys, fanout, targets, queueCount };
 }
 
 function topicMatch(p, k, i = 0, j = 0) {
@@ -311,6 +313,93 @@ export function topic(topology) {
 }
 
 // --- (d) latency at a paced rate ----------------------------------------------
+
+/**
+ * Topic routing alone: the same 1000 bindings, no consumers, a confirm channel
+ * with a window of outstanding publishes. A confirm means the broker routed the
+ * message and enqueued it on every matching queue (RabbitMQ confirms a transient
+ * message once all its queues accepted it), so confirmed/s is routed msg/s with
+ * no consumer in the way: the figure the client's delivery parsing cannot cap.
+ * Queues are bounded (x-max-length, drop-head) so memory stays bounded on both
+ * brokers; the final depths are checked against the topology's expected counts.
+ */
+export function topicRouting(topology, maxLength = 2000, window = 2000) {
+  return async (broker, limits) => {
+    const body = Buffer.alloc(16, 0x63);
+    const x = uniq('topic-r');
+    const { keys, bindings, targets, queueCount } = topology;
+    const t = new Tracker();
+    try {
+      const conn = await t.connect(broker.url);
+      const ch = await conn.createConfirmChannel();
+      ch.on('error', () => {});
+      await ch.assertExchange(x, 'topic', { durable: false, autoDelete: false });
+      const queues = [];
+      for (let i = 0; i < queueCount; i++) {
+        const { queue } = await ch.assertQueue(uniq('topic-r-q'), {
+          exclusive: true,
+          durable: false,
+          arguments: { 'x-max-length': maxLength },
+        });
+        queues.push(queue);
+      }
+      await Promise.all(bindings.map((b) => ch.bindQueue(queues[b.queue], x, b.pattern)));
+      const routedTo = new Array(queueCount).fill(0);
+
+      const cpu0 = cpuMicros(broker.pid);
+      const start = performance.now();
+      const deadline = start + limits.timeMs;
+      let published = 0;
+      let confirmed = 0;
+      let nacked = 0;
+      let wake = () => {};
+      const onConfirm = (err) => {
+        if (err) nacked++;
+        else confirmed++;
+        wake();
+      };
+      while (published < limits.count && performance.now() < deadline) {
+        while (published - confirmed - nacked >= window && performance.now() < deadline) {
+          await new Promise((r) => {
+            wake = r;
+            setTimeout(r, 100);
+          });
+        }
+        const key = keys[published % keys.length];
+        for (const q of targets.get(key)) routedTo[q]++;
+        ch.publish(x, key, body, {}, onConfirm);
+        published++;
+      }
+      const graceEnd = deadline + limits.graceMs;
+      while (confirmed + nacked < published && performance.now() < graceEnd) {
+        await new Promise((r) => {
+          wake = r;
+          setTimeout(r, 100);
+        });
+      }
+      const elapsedMs = performance.now() - start;
+      const cpu1 = cpuMicros(broker.pid);
+      let wrongDepth = 0;
+      for (let q = 0; q < queueCount; q++) {
+        const { messageCount } = await ch.checkQueue(queues[q]);
+        if (messageCount !== Math.min(maxLength, routedTo[q])) wrongDepth++;
+      }
+      await ch.deleteExchange(x).catch(() => {});
+      return {
+        value: (confirmed / elapsedMs) * 1000,
+        unit: 'msg/s',
+        msgs: confirmed,
+        elapsedMs,
+        cpuUs: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
+        timedOut: published < limits.count || confirmed + nacked < published,
+        notes: `published ${published}, confirmed ${confirmed}, nacked ${nacked}${wrongDepth ? `, ${wrongDepth} queues of the wrong depth` : ''}`,
+        correct: confirmed === published && wrongDepth === 0,
+      };
+    } finally {
+      await t.closeAll();
+    }
+  };
+}
 
 export function latency(rate = 1000) {
   return async (broker, limits) => {
@@ -369,18 +458,25 @@ export function latency(rate = 1000) {
 
 // --- (e) connection churn ---------------------------------------------------
 
-export function connections() {
+/**
+ * Connection open+close, `parallel` loops at once (1 = sequential, which is
+ * bound by round trips; more loops show what the broker itself can accept).
+ */
+export function connections(parallel = 1) {
   return async (broker, limits) => {
     const cpu0 = cpuMicros(broker.pid);
     const start = performance.now();
     const deadline = start + limits.timeMs;
     let n = 0;
-    while (n < limits.count && performance.now() < deadline) {
-      const conn = await amqp.connect(broker.url, NODELAY_OPTS);
-      conn.on('error', () => {});
-      await conn.close();
-      n++;
-    }
+    const loop = async () => {
+      while (n < limits.count && performance.now() < deadline) {
+        n++;
+        const conn = await amqp.connect(broker.url, NODELAY_OPTS);
+        conn.on('error', () => {});
+        await conn.close();
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, loop));
     const elapsedMs = performance.now() - start;
     const cpu1 = cpuMicros(broker.pid);
     return {
@@ -390,7 +486,7 @@ export function connections() {
       elapsedMs,
       cpuUs: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
       timedOut: n < limits.count,
-      notes: `${n} sequential open+close`,
+      notes: parallel === 1 ? `${n} sequential open+close` : `${n} open+close, ${parallel} at a time`,
       correct: true,
     };
   };
