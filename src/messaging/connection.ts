@@ -442,7 +442,11 @@ function connectErrorOf(err: unknown, url: BrokerUrl): MessagingError {
       cause: err,
     });
   }
-  if (/ACCESS.REFUSED|403|authentication/i.test(message)) {
+  // A socket error (ECONNREFUSED, ETIMEDOUT, ...) is never a refused login, whatever digits its text holds:
+  // "connect ECONNREFUSED 127.0.0.1:40389" once matched a bare /403/ here, so a refused host in a failover list
+  // stopped the reconnect loop as an AuthenticationFailure. Only amqplib's own handshake text counts.
+  const syscall = typeof (err as { syscall?: unknown }).syscall === 'string';
+  if (!syscall && /ACCESS[-_]REFUSED/.test(message)) {
     return new AuthenticationFailure(`${where}: ${message}`, { code: 403, replyText: message, cause: err });
   }
   return new ConnectError(`${where}: ${message}`, { cause: err });
