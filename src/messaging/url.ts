@@ -9,6 +9,11 @@
  *   (entries without credentials inherit the first entry's; the vhost applies to all).
  * - oslo.messaging transport URLs: `rabbit://u:p@h1:5672,u:p@h2:5672/vhost` (and its alias `kombu://`)
  *   mean the same as `amqp://` (docs/rpc.md; oslo_messaging/transport.py TransportURL).
+ * - a bare IPv6 address (`::1`, several colons, no brackets) is a host without a port.
+ *
+ * The one parser of broker URLs: the admin tools' `-b` (admin/broker-url.ts) is this with their defaults.
+ * Refused, with a ConnectionError naming the input: another scheme (`http://`), an empty user name
+ * (`@h`, `/p@h`), credentials without a host (`u:p@`), a bad port, bad percent-encoding, an unclosed `[`.
  */
 import { ConnectionError } from './errors.js';
 
@@ -31,6 +36,11 @@ export function parseUrl(text: string): BrokerUrl[] {
   let protocol: 'amqp' | 'amqps' = 'amqp';
   // `rabbit:5672` is a host named rabbit: oslo's schemes count only with `//`.
   const scheme = /^(amqps?)(:\/\/|:)/i.exec(rest) ?? /^(rabbit|kombu)(:\/\/)/i.exec(rest);
+  const other = scheme ? undefined : /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
+  if (other) {
+    const name = (other[1] as string).toLowerCase();
+    throw new ConnectionError(`unsupported scheme '${name}' in broker URL ${text} (amqp://, amqps:// or rabbit://)`);
+  }
   if (scheme) {
     const name = (scheme[1] as string).toLowerCase();
     // oslo's driver names are plain AMQP 0-9-1; TLS there is a driver option, not a scheme.
@@ -66,6 +76,7 @@ export function parseUrl(text: string): BrokerUrl[] {
       }),
     );
   }
+  if (urls.length === 0) throw new ConnectionError(`no broker in URL ${text}`);
   return urls;
 }
 
@@ -106,6 +117,8 @@ function parseEntry(
     const sep = creds.search(/[:/]/);
     username = decode(sep < 0 ? creds : creds.slice(0, sep), text);
     if (sep >= 0) password = decode(creds.slice(sep + 1), text);
+    if (username === '') throw new ConnectionError(`invalid broker URL ${text}: empty user name`);
+    if (hostPart === '') throw new ConnectionError(`invalid broker URL ${text}: no host after '@'`);
   }
   let protocol = defaultProtocol;
   const tag = /^(tcp|ssl|tls):/i.exec(hostPart);
@@ -122,6 +135,8 @@ function parseEntry(
     const after = hostPart.slice(close + 1);
     if (after.startsWith(':')) portText = after.slice(1);
     else if (after !== '') throw new ConnectionError(`invalid broker URL ${text}: unexpected ${after}`);
+  } else if (hostPart.indexOf(':') !== hostPart.lastIndexOf(':')) {
+    hostname = hostPart; // a bare IPv6 address: its colons are not a port separator
   } else {
     const colon = hostPart.lastIndexOf(':');
     hostname = colon < 0 ? hostPart : hostPart.slice(0, colon);

@@ -72,7 +72,7 @@ const FORMS: [string, Outcome, Outcome][] = [
   ],
   [
     '::1',
-    [{ protocol: 'amqp', hostname: ':', port: 1 }],
+    [{ protocol: 'amqp', hostname: '::1', port: 5672 }],
     { host: '::1', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
   ],
   [
@@ -123,7 +123,7 @@ const FORMS: [string, Outcome, Outcome][] = [
   [
     'amqp://guest/guest@10.66.93.193:5672',
     [{ protocol: 'amqp', hostname: '10.66.93.193', port: 5672, username: 'guest', password: 'guest' }],
-    { host: 'guest', port: 5672, username: 'guest', password: 'guest', vhost: 'guest@10.66.93.193:5672', tls: false },
+    { host: '10.66.93.193', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
   ],
   [
     'amqp://h?heartbeat=5',
@@ -137,8 +137,8 @@ const FORMS: [string, Outcome, Outcome][] = [
   ],
   [
     'amqp://:p@h',
-    [{ protocol: 'amqp', hostname: 'h', port: 5672, username: '', password: 'p' }],
-    { host: 'h', port: 5672, username: 'guest', password: 'p', vhost: '/', tls: false },
+    { error: 'ConnectionError', message: 'invalid broker URL amqp://:p@h: empty user name' },
+    { error: 'BrokerUrlError', message: 'invalid broker URL amqp://:p@h: empty user name' },
   ],
   [
     'amqp:tcp:h1:5672,tcp:h2:5800',
@@ -146,22 +146,22 @@ const FORMS: [string, Outcome, Outcome][] = [
       { protocol: 'amqp', hostname: 'h1', port: 5672 },
       { protocol: 'amqp', hostname: 'h2', port: 5800 },
     ],
-    { host: 'amqp:tcp:h1:5672,tcp:h2:5800', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
+    { host: 'h1', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
   ],
   [
     'ssl:h:5671',
     [{ protocol: 'amqps', hostname: 'h', port: 5671 }],
-    { host: 'ssl:h:5671', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
+    { host: 'h', port: 5671, username: 'guest', password: 'guest', vhost: '/', tls: true },
   ],
   [
     'tcp:h:5800',
     [{ protocol: 'amqp', hostname: 'h', port: 5800 }],
-    { host: 'tcp:h:5800', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
+    { host: 'h', port: 5800, username: 'guest', password: 'guest', vhost: '/', tls: false },
   ],
   [
     'amqp:ssl:h',
     [{ protocol: 'amqps', hostname: 'h', port: 5671 }],
-    { host: 'amqp:ssl:h', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
+    { host: 'h', port: 5671, username: 'guest', password: 'guest', vhost: '/', tls: true },
   ],
   [
     'amqp://u:p@h1:5672,h2:5673/vh',
@@ -169,7 +169,7 @@ const FORMS: [string, Outcome, Outcome][] = [
       { protocol: 'amqp', hostname: 'h1', port: 5672, username: 'u', password: 'p', vhost: 'vh' },
       { protocol: 'amqp', hostname: 'h2', port: 5673, username: 'u', password: 'p', vhost: 'vh' },
     ],
-    { error: 'BrokerUrlError', message: "invalid broker URL 'amqp://u:p@h1:5672,h2:5673/vh'" },
+    { host: 'h1', port: 5672, username: 'u', password: 'p', vhost: 'vh', tls: false },
   ],
   [
     'amqp://a:b@h1,c:d@h2/',
@@ -177,7 +177,7 @@ const FORMS: [string, Outcome, Outcome][] = [
       { protocol: 'amqp', hostname: 'h1', port: 5672, username: 'a', password: 'b' },
       { protocol: 'amqp', hostname: 'h2', port: 5672, username: 'c', password: 'd' },
     ],
-    { host: 'h2', port: 5672, username: 'a', password: 'b@h1,c:d', vhost: '/', tls: false },
+    { host: 'h1', port: 5672, username: 'a', password: 'b', vhost: '/', tls: false },
   ],
   [
     'h1,h2:5673',
@@ -185,7 +185,7 @@ const FORMS: [string, Outcome, Outcome][] = [
       { protocol: 'amqp', hostname: 'h1', port: 5672 },
       { protocol: 'amqp', hostname: 'h2', port: 5673 },
     ],
-    { host: 'h1,h2', port: 5673, username: 'guest', password: 'guest', vhost: '/', tls: false },
+    { host: 'h1', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
   ],
   [
     'rabbit://u1:p1@h1:5672,u2:p2@h2:5673/vh',
@@ -193,7 +193,7 @@ const FORMS: [string, Outcome, Outcome][] = [
       { protocol: 'amqp', hostname: 'h1', port: 5672, username: 'u1', password: 'p1', vhost: 'vh' },
       { protocol: 'amqp', hostname: 'h2', port: 5673, username: 'u2', password: 'p2', vhost: 'vh' },
     ],
-    { host: 'h2', port: 5673, username: 'u1', password: 'p1@h1:5672,u2:p2', vhost: 'vh', tls: false },
+    { host: 'h1', port: 5672, username: 'u1', password: 'p1', vhost: 'vh', tls: false },
   ],
   [
     'rabbit://127.0.0.1:5672/',
@@ -218,70 +218,73 @@ const FORMS: [string, Outcome, Outcome][] = [
   [
     '',
     { error: 'ConnectionError', message: 'empty broker URL' },
-    { error: 'BrokerUrlError', message: 'empty broker address' },
+    { error: 'BrokerUrlError', message: 'empty broker URL' },
   ],
   [
     '  ',
     { error: 'ConnectionError', message: 'empty broker URL' },
-    { error: 'BrokerUrlError', message: 'empty broker address' },
+    { error: 'BrokerUrlError', message: 'empty broker URL' },
   ],
   [
     'http://h',
-    [{ protocol: 'amqp', hostname: 'http', port: 5672, vhost: '/h' }],
+    {
+      error: 'ConnectionError',
+      message: "unsupported scheme 'http' in broker URL http://h (amqp://, amqps:// or rabbit://)",
+    },
     {
       error: 'BrokerUrlError',
-      message: "unsupported scheme 'http' in broker address 'http://h' (amqp://, amqps:// or rabbit://)",
+      message: "unsupported scheme 'http' in broker URL http://h (amqp://, amqps:// or rabbit://)",
     },
   ],
   [
     'h:port',
     { error: 'ConnectionError', message: 'invalid broker URL h:port: bad port port' },
-    { error: 'BrokerUrlError', message: "invalid port 'port' in broker address 'h:port'" },
+    { error: 'BrokerUrlError', message: 'invalid broker URL h:port: bad port port' },
   ],
   [
     'h:70000',
     { error: 'ConnectionError', message: 'invalid broker URL h:70000: bad port 70000' },
-    { error: 'BrokerUrlError', message: "invalid port '70000' in broker address 'h:70000'" },
+    { error: 'BrokerUrlError', message: 'invalid broker URL h:70000: bad port 70000' },
   ],
   [
     'u:p@',
-    [{ protocol: 'amqp', hostname: 'localhost', port: 5672, username: 'u', password: 'p' }],
-    { error: 'BrokerUrlError', message: "no host after '@' in broker address 'u:p@'" },
+    { error: 'ConnectionError', message: "invalid broker URL u:p@: no host after '@'" },
+    { error: 'BrokerUrlError', message: "invalid broker URL u:p@: no host after '@'" },
   ],
   [
     '/p@h',
-    [{ protocol: 'amqp', hostname: 'h', port: 5672, username: '', password: 'p' }],
-    { error: 'BrokerUrlError', message: "empty user name in broker address '/p@h'" },
+    { error: 'ConnectionError', message: 'invalid broker URL /p@h: empty user name' },
+    { error: 'BrokerUrlError', message: 'invalid broker URL /p@h: empty user name' },
   ],
   [
     '@h',
-    [{ protocol: 'amqp', hostname: 'h', port: 5672, username: '' }],
-    { error: 'BrokerUrlError', message: "empty user name in broker address '@h'" },
+    { error: 'ConnectionError', message: 'invalid broker URL @h: empty user name' },
+    { error: 'BrokerUrlError', message: 'invalid broker URL @h: empty user name' },
   ],
   [
     '[::1',
     { error: 'ConnectionError', message: "invalid broker URL [::1: unclosed '['" },
-    { error: 'BrokerUrlError', message: "unterminated '[' in broker address '[::1'" },
+    { error: 'BrokerUrlError', message: "invalid broker URL [::1: unclosed '['" },
   ],
   [
     '[::1]x',
     { error: 'ConnectionError', message: 'invalid broker URL [::1]x: unexpected x' },
-    { error: 'BrokerUrlError', message: "unexpected 'x' in broker address '[::1]x'" },
+    { error: 'BrokerUrlError', message: 'invalid broker URL [::1]x: unexpected x' },
   ],
   [
     'amqp://u:p@h:99999',
     { error: 'ConnectionError', message: 'invalid broker URL amqp://u:p@h:99999: bad port 99999' },
-    { error: 'BrokerUrlError', message: "invalid broker URL 'amqp://u:p@h:99999'" },
+    { error: 'BrokerUrlError', message: 'invalid broker URL amqp://u:p@h:99999: bad port 99999' },
   ],
   [
     'amqp://%zz@h',
     { error: 'ConnectionError', message: 'invalid broker URL amqp://%zz@h: bad percent-encoding in %zz' },
-    { error: 'URIError', message: 'URI malformed' },
+    { error: 'BrokerUrlError', message: 'invalid broker URL amqp://%zz@h: bad percent-encoding in %zz' },
   ],
   [
     'amqp://h/%zz',
     { error: 'ConnectionError', message: 'invalid broker URL amqp://h/%zz: bad percent-encoding in %zz' },
-    { error: 'URIError', message: 'URI malformed' },
+    { error: 'BrokerUrlError', message: 'invalid broker URL amqp://h/%zz: bad percent-encoding in %zz' },
   ],
 ];
 
