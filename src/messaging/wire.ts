@@ -4,7 +4,7 @@
  */
 import type { Options, Message as RawMessage } from 'amqplib';
 import type { FieldTable, FieldValue } from '../protocol/field-types.js';
-import { Typed } from '../protocol/field-types.js';
+import { inferFieldTag, Typed } from '../protocol/field-types.js';
 import { decodeContent, encodeContent, isPlainObject, type MessageContent } from './content-codec.js';
 import { type CloseContext, errorFromAmqpClose, MessagingError } from './errors.js';
 import { Message } from './message.js';
@@ -111,6 +111,8 @@ const TO_AMQPLIB_TYPE: Record<string, string> = {
   timestamp: 'timestamp',
 };
 
+// Every value goes to amqplib with the type the protocol layer infers (protocol/field-types.ts), not
+// amqplib's own guess (which writes 5 as int8 and 300 as int16): one inference for the whole project.
 function toAmqplibValue(v: FieldValue): unknown {
   if (v instanceof Typed) {
     if (v.type === 'decimal' && typeof v.value === 'object') {
@@ -119,16 +121,26 @@ function toAmqplibValue(v: FieldValue): unknown {
     const value = typeof v.value === 'bigint' ? Number(v.value) : v.value;
     return { '!': TO_AMQPLIB_TYPE[v.type] ?? v.type, value };
   }
-  if (v instanceof Date) return { '!': 'timestamp', value: Math.floor(v.getTime() / 1000) };
-  if (typeof v === 'bigint') return { '!': 'int64', value: Number(v) };
-  if (Array.isArray(v)) return v.map(toAmqplibValue);
-  if (isPlainObject(v)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toAmqplibValue(x as FieldValue);
-    return out;
+  switch (inferFieldTag(v)) {
+    case 'I':
+      return { '!': 'int32', value: v };
+    case 'l':
+      return { '!': 'int64', value: Number(v) };
+    case 'd':
+      return { '!': 'double', value: v };
+    case 'T':
+      return { '!': 'timestamp', value: Math.floor((v as Date).getTime() / 1000) };
+    case 'A':
+      return (v as FieldValue[]).map(toAmqplibValue);
+    case 'F': {
+      if (!isPlainObject(v)) return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = toAmqplibValue(x as FieldValue);
+      return out;
+    }
+    default:
+      return v;
   }
-  if (typeof v === 'number' && !Number.isInteger(v)) return { '!': 'double', value: v };
-  return v;
 }
 
 function fromAmqplibValue(v: unknown): FieldValue {

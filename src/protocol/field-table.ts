@@ -14,7 +14,7 @@
  */
 import { encodeError, frameError } from './errors.js';
 import type { Decimal, FieldTable, FieldValue } from './field-types.js';
-import { Typed } from './field-types.js';
+import { inferFieldTag, Typed } from './field-types.js';
 
 /** Tables and arrays nest at most this deep, so a hostile peer cannot exhaust the stack. */
 export const MAX_DEPTH = 100;
@@ -90,31 +90,32 @@ function arrayBodySize(a: readonly FieldValue[], depth: number): number {
 
 /** Size of tag + value; also the validation pass, so writeValue never meets a bad value. */
 function valueSize(v: FieldValue, depth: number): number {
-  switch (typeof v) {
-    case 'string':
-      return 5 + Buffer.byteLength(v, 'utf8');
-    case 'boolean':
+  if (v instanceof Typed) return typedSize(v);
+  switch (inferFieldTag(v)) {
+    case 'S':
+      return 5 + Buffer.byteLength(v as string, 'utf8');
+    case 't':
       return 2;
-    case 'undefined':
+    case 'V':
       return 1;
-    case 'number':
-      return Number.isInteger(v) && v >= -0x8000_0000 && v <= 0x7fff_ffff ? 5 : 9;
-    case 'bigint':
-      checkInt64(v);
+    case 'I':
+      return 5;
+    case 'l':
+      if (typeof v === 'bigint') checkInt64(v);
       return 9;
-    case 'object':
-      if (v === null) return 1;
-      if (v instanceof Uint8Array) return 5 + v.length;
-      if (v instanceof Date) {
-        dateSeconds(v);
-        return 9;
-      }
-      if (v instanceof Typed) return typedSize(v);
-      if (Array.isArray(v)) return 5 + arrayBodySize(v, depth + 1);
-      if (isPlainObject(v)) return 5 + tableBodySize(v, depth + 1);
-      throw encodeError(`cannot encode a ${(v as object).constructor?.name ?? 'object'} in a field table`);
+    case 'd':
+      return 9;
+    case 'x':
+      return 5 + (v as Uint8Array).length;
+    case 'T':
+      dateSeconds(v as Date);
+      return 9;
+    case 'A':
+      return 5 + arrayBodySize(v as FieldValue[], depth + 1);
     default:
-      throw encodeError(`cannot encode a ${typeof v} in a field table`);
+      if (typeof v !== 'object') throw encodeError(`cannot encode a ${typeof v} in a field table`);
+      if (isPlainObject(v as object)) return 5 + tableBodySize(v as FieldTable, depth + 1);
+      throw encodeError(`cannot encode a ${(v as object).constructor?.name ?? 'object'} in a field table`);
   }
 }
 
@@ -206,67 +207,55 @@ function writeTableBody(buf: Buffer, offset: number, t: FieldTable): number {
 }
 
 function writeValue(buf: Buffer, offset: number, v: FieldValue): number {
-  let o = offset;
-  switch (typeof v) {
-    case 'string': {
+  if (v instanceof Typed) return writeTyped(buf, offset, v);
+  const o = offset;
+  switch (inferFieldTag(v)) {
+    case 'S': {
       buf[o] = 0x53; // S
-      const n = buf.write(v, o + 5, 'utf8');
+      const n = buf.write(v as string, o + 5, 'utf8');
       buf.writeUInt32BE(n, o + 1);
       return o + 5 + n;
     }
-    case 'boolean':
+    case 't':
       buf[o] = 0x74; // t
       buf[o + 1] = v ? 1 : 0;
       return o + 2;
-    case 'undefined':
+    case 'V':
       buf[o] = 0x56; // V
       return o + 1;
-    case 'number':
-      if (Number.isInteger(v) && v >= -0x8000_0000 && v <= 0x7fff_ffff) {
-        buf[o] = 0x49; // I
-        buf.writeInt32BE(v, o + 1);
-        return o + 5;
-      }
-      if (Number.isSafeInteger(v)) {
-        buf[o] = 0x6c; // l
-        buf.writeBigInt64BE(BigInt(v), o + 1);
-        return o + 9;
-      }
-      buf[o] = 0x64; // d
-      buf.writeDoubleBE(v, o + 1);
-      return o + 9;
-    case 'bigint':
+    case 'I':
+      buf[o] = 0x49; // I
+      buf.writeInt32BE(v as number, o + 1);
+      return o + 5;
+    case 'l':
       buf[o] = 0x6c; // l
-      buf.writeBigInt64BE(v, o + 1);
+      buf.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(v as number), o + 1);
       return o + 9;
-    default:
-      break;
+    case 'd':
+      buf[o] = 0x64; // d
+      buf.writeDoubleBE(v as number, o + 1);
+      return o + 9;
+    case 'x': {
+      const bytes = v as Uint8Array;
+      buf[o] = 0x78; // x
+      buf.writeUInt32BE(bytes.length, o + 1);
+      buf.set(bytes, o + 5);
+      return o + 5 + bytes.length;
+    }
+    case 'T':
+      buf[o] = 0x54; // T
+      writeUint64(buf, o + 1, dateSeconds(v as Date));
+      return o + 9;
+    case 'A':
+      buf[o] = 0x41; // A
+      return writeFieldArray(buf, o + 1, v as FieldValue[]);
+    default: {
+      buf[o] = 0x46; // F
+      const end = writeTableBody(buf, o + 5, v as FieldTable);
+      buf.writeUInt32BE(end - o - 5, o + 1);
+      return end;
+    }
   }
-  if (v === null) {
-    buf[o] = 0x56; // V
-    return o + 1;
-  }
-  if (v instanceof Uint8Array) {
-    buf[o] = 0x78; // x
-    buf.writeUInt32BE(v.length, o + 1);
-    buf.set(v, o + 5);
-    return o + 5 + v.length;
-  }
-  if (v instanceof Date) {
-    buf[o] = 0x54; // T
-    writeUint64(buf, o + 1, dateSeconds(v));
-    return o + 9;
-  }
-  if (v instanceof Typed) return writeTyped(buf, o, v);
-  if (Array.isArray(v)) {
-    buf[o] = 0x41; // A
-    return writeFieldArray(buf, o + 1, v);
-  }
-  buf[o] = 0x46; // F
-  o += 1;
-  const end = writeTableBody(buf, o + 4, v as FieldTable);
-  buf.writeUInt32BE(end - o - 4, o);
-  return end;
 }
 
 function writeTyped(buf: Buffer, o: number, t: Typed): number {

@@ -97,3 +97,48 @@ export type FieldValue =
 export interface FieldTable {
   [key: string]: FieldValue;
 }
+
+const TYPED_TAGS: Readonly<Record<TypedKind, FieldTag>> = {
+  int8: 'b',
+  uint8: 'B',
+  int16: 's',
+  uint16: 'u',
+  int32: 'I',
+  uint32: 'i',
+  int64: 'l',
+  float: 'f',
+  double: 'd',
+  decimal: 'D',
+  timestamp: 'T',
+};
+
+/**
+ * The wire tag a value is written with, by the rules on `FieldValue` above: the one place a JS value
+ * gets its AMQP type. The codec (field-table.ts) writes by it, the messaging API hands amqplib the same
+ * choice (messaging/wire.ts), and the headers exchange compares by it (RabbitMQ matches type and value).
+ * An object that is not a plain table says 'F' here; the encoder refuses it.
+ */
+export function inferFieldTag(value: FieldValue): FieldTag {
+  switch (typeof value) {
+    case 'string':
+      return 'S';
+    case 'boolean':
+      return 't';
+    case 'bigint':
+      return 'l';
+    case 'undefined':
+      return 'V';
+    case 'number':
+      if (Number.isInteger(value)) {
+        if (value >= -0x8000_0000 && value <= 0x7fff_ffff) return 'I';
+        if (Number.isSafeInteger(value)) return 'l';
+      }
+      return 'd';
+  }
+  if (value === null) return 'V';
+  if (value instanceof Typed) return TYPED_TAGS[value.type];
+  if (value instanceof Uint8Array) return 'x';
+  if (value instanceof Date) return 'T';
+  if (Array.isArray(value)) return 'A';
+  return 'F';
+}
