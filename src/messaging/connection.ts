@@ -20,6 +20,7 @@ import {
 } from './errors.js';
 import { type HandshakeCloseError, keepHandshakeCloseReasons } from './handshake-close.js';
 import { type LeaderPreference, leaderFirst } from './leader.js';
+import type { ChannelHandle, SessionControl, SessionHost } from './link-host.js';
 import { attempts, type ReconnectPolicy, type ReconnectSettings, reconnectPolicy } from './reconnect.js';
 import type { Prober } from './resolve.js';
 import { Session, type SessionOptions } from './session.js';
@@ -79,19 +80,6 @@ export interface ConnectionEvents {
 
 type State = 'new' | 'opening' | 'open' | 'reconnecting' | 'failed' | 'closed';
 
-/** @internal A channel we opened, with the bookkeeping links need to know whether it is still theirs. */
-export interface ChannelHandle<C extends Channel = Channel> {
-  readonly channel: C;
-  /** Set once the channel is closed, by anyone. */
-  closed: boolean;
-  /** Bumped when delivery tags stop being valid without the channel closing (basic.recover). */
-  tagEpoch: number;
-  /** The error the broker closed it with, if any. */
-  error?: MessagingError;
-  /** Set by _closeChannel: resolves once the broker answered close-ok. */
-  closing?: Promise<unknown>;
-}
-
 export class Connection extends EventEmitter<ConnectionEvents> {
   /** Brokers to try, in order: the URL's, then `reconnectUrls`. */
   readonly urls: readonly BrokerUrl[];
@@ -104,12 +92,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private currentUrl: BrokerUrl | undefined;
   private error: MessagingError | undefined;
   private ready: Promise<void> | undefined;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, { session: Session; control: SessionControl }>();
   /** Channel closes under way: close() waits for them, since amqplib may write connection.close first. */
   private readonly closingChannels = new Set<Promise<unknown>>();
   private sessionCounter = 0;
-  /** @internal Bumped on every lost connection, so late events from the old one can be told apart. */
-  generation = 0;
+  /** Bumped on every lost connection, so late events from the old one can be told apart. */
+  private generation = 0;
+  /** What sessions and links use of the connection (SessionHost, link-host.ts): none of it is public. */
+  private readonly host: SessionHost = this.sessionHost();
 
   /** Creates and opens a connection (`Connection.establish` in [py]). */
   static async establish(url?: string, options: ConnectionOptions = {}): Promise<Connection> {
@@ -174,17 +164,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.checkUsable();
     const full = `${this.id}:${name ?? this.sessionCounter++}`;
     const existing = this.sessions.get(full);
-    if (existing) return existing;
-    const session = new Session(this, full, options);
-    this.sessions.set(full, session);
-    await session._open();
+    if (existing) return existing.session;
+    let control: SessionControl | undefined;
+    const session = new Session(this, this.host, full, options, (c) => {
+      control = c;
+    });
+    this.sessions.set(full, { session, control: control as SessionControl });
+    await (control as SessionControl).open();
     return session;
   }
 
   /** Closes every session, then the broker connection. Idempotent. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    for (const s of [...this.sessions.values()]) await s.close().catch(() => undefined);
+    for (const { session } of [...this.sessions.values()]) await session.close().catch(() => undefined);
     await Promise.all(this.closingChannels);
     this.state = 'closed';
     const model = this.model;
@@ -192,15 +185,33 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (model) await model.close().catch(() => undefined);
   }
 
-  // ---------------------------------------------------------------- internal, for sessions and links
+  // ---------------------------------------------------------------- for sessions and links
 
-  /** @internal */
-  _forget(session: Session): void {
-    this.sessions.delete(session.name);
+  private sessionHost(): SessionHost {
+    const connection = this;
+    return {
+      get generation() {
+        return connection.generation;
+      },
+      get supportsBrowse() {
+        return connection.supportsBrowse;
+      },
+      usable: async () => {
+        await this.liveModel();
+      },
+      openChannel: (confirm, onClose) => this.openChannel(confirm, onClose),
+      closeChannel: (h) => this.closeChannel(h),
+      // A wrapper: this runs in a field initializer, before `probe` itself is set.
+      probe: (fn) => this.probe(fn),
+      isCurrent: (gen) => this.isCurrent(gen),
+      forget: (name) => {
+        this.sessions.delete(name);
+      },
+    };
   }
 
-  /** @internal The live amqplib connection; waits while reconnecting, throws once failed or closed. */
-  async _model(): Promise<ChannelModel> {
+  /** The live amqplib connection; waits while reconnecting, throws once failed or closed. */
+  private async liveModel(): Promise<ChannelModel> {
     for (;;) {
       switch (this.state) {
         case 'open':
@@ -219,12 +230,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  /** @internal Opens a channel; `onClose` runs when it closes for any reason but our own close(). */
-  async _openChannel<C extends Channel>(
+  private async openChannel<C extends Channel>(
     confirm: boolean,
     onClose?: (handle: ChannelHandle<C>) => void,
   ): Promise<ChannelHandle<C>> {
-    const model = await this._model();
+    const model = await this.liveModel();
     let channel: Channel | ConfirmChannel;
     try {
       channel = confirm ? await model.createConfirmChannel() : await model.createChannel();
@@ -244,8 +254,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return handle;
   }
 
-  /** @internal Closes a channel we opened, without triggering its onClose. */
-  async _closeChannel(handle: ChannelHandle | undefined): Promise<void> {
+  private async closeChannel(handle: ChannelHandle | undefined): Promise<void> {
     if (!handle || handle.closed) return;
     handle.closed = true;
     const closing = handle.channel.close().catch(() => undefined);
@@ -255,20 +264,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.closingChannels.delete(closing);
   }
 
-  /** @internal Runs broker calls on a throw-away channel so their errors cannot hurt anyone else. */
-  readonly _probe: Prober = async (fn) => {
-    const handle = await this._openChannel(false);
+  private readonly probe: Prober = async (fn) => {
+    const handle = await this.openChannel(false);
     try {
       return await fn(handle.channel);
     } catch (err) {
       throw toMessagingError(err, 'link');
     } finally {
-      await this._closeChannel(handle);
+      await this.closeChannel(handle);
     }
   };
 
-  /** @internal True while this connection (generation `gen`) is the one in use. */
-  _isCurrent(gen: number): boolean {
+  private isCurrent(gen: number): boolean {
     return this.generation === gen && this.state === 'open';
   }
 
@@ -377,7 +384,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       err === undefined
         ? new ConnectionClosed('connection closed by broker')
         : toMessagingError(err, 'connection', ConnectionError);
-    for (const s of this.sessions.values()) s._connectionLost();
+    for (const { control } of this.sessions.values()) control.connectionLost();
     this.emit('disconnected', error);
     if (!this.policy.enabled) {
       this.fail(error);
@@ -398,18 +405,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (this.state !== 'reconnecting') return;
     this.state = 'open';
     const gen = this.generation;
-    for (const s of [...this.sessions.values()]) {
-      if (!this._isCurrent(gen)) return;
-      await s._restore();
+    for (const { control } of [...this.sessions.values()]) {
+      if (!this.isCurrent(gen)) return;
+      await control.restore();
     }
-    if (this._isCurrent(gen)) this.emit('reconnected', this.url ?? '');
+    if (this.isCurrent(gen)) this.emit('reconnected', this.url ?? '');
   }
 
   private fail(error: MessagingError): void {
     if (this.state === 'closed') return;
     this.state = 'failed';
     this.error = error;
-    for (const s of this.sessions.values()) s._fail(error);
+    for (const { control } of this.sessions.values()) control.fail(error);
     this.emit('failed', error);
   }
 }

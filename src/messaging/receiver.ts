@@ -10,19 +10,20 @@
  * - `mode: browse`: see browse.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Channel, ConsumeMessage, Message as RawMessage } from 'amqplib';
+import type { ConsumeMessage, Message as RawMessage } from 'amqplib';
 import type { Address, AddressMap } from './address/index.js';
 import { checkCapacity, describeValue } from './arguments.js';
 import { snapshotQueue } from './browse.js';
-import type { ChannelHandle } from './connection.js';
 import { Empty, LinkClosed, type MessagingError, ReceiverError } from './errors.js';
+import { LinkBase } from './link.js';
+import type { ChannelHandle, LinkHost, ReceiverControl } from './link-host.js';
 import type { Message } from './message.js';
-import { MAX_LINK_RECOVERIES } from './reconnect.js';
-import { applies, bindAll, deleteNode, queueOptions, type ResolvedNode, resolveNode } from './resolve.js';
-import type { Link, Session } from './session.js';
+import { applies, bindAll, deleteNode, type ResolvedNode } from './resolve.js';
+import type { Session } from './session.js';
 import { deadlineOf, Signal } from './signal.js';
 import { isStreamSubscription, STREAM_DEFAULT_PREFETCH, streamArguments } from './stream-offset.js';
-import { fromDelivery, SUBJECT_HEADER, toMessagingError } from './wire.js';
+import { declareSubscription } from './subscription.js';
+import { fromDelivery, toMessagingError } from './wire.js';
 
 export interface ReceiverOptions {
   /**
@@ -49,10 +50,9 @@ let arrivals = 0;
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 100;
 
-export class Receiver implements Link, AsyncIterable<Message> {
+export class Receiver extends LinkBase implements AsyncIterable<Message> {
   /** The address as given. */
   readonly source: string;
-  readonly address: Address;
   private cap: number;
   /** No capacity given: iterating subscribes with AUTO_CAPACITY, and never stalls on unacked messages. */
   private auto: boolean;
@@ -65,16 +65,11 @@ export class Receiver implements Link, AsyncIterable<Message> {
   private queue: string | undefined;
   private subscriptionName: string | undefined;
   private privateQueue = false;
-  private handle: ChannelHandle | undefined;
   private consumerTag: string | undefined;
   private buffer: Buffered[] = [];
   private readonly arrived = new Signal();
-  private readonly attached = new Signal();
-  private closed = false;
-  private error: MessagingError | undefined;
   private snapshotDone = false;
   private unsettledCount = 0;
-  private recoveries = 0;
   /** The `capacity =` changes in flight, chained; never rejects (failures go to capacityError). */
   private capacityJob: Promise<void> = Promise.resolve();
   private capacityError: unknown;
@@ -82,11 +77,20 @@ export class Receiver implements Link, AsyncIterable<Message> {
   /** @internal Use `session.receiver()`. */
   constructor(
     readonly session: Session,
+    host: LinkHost,
     address: Address,
     text: string,
     options: ReceiverOptions,
   ) {
-    this.address = address;
+    super(host, address);
+    const extra: Omit<ReceiverControl, keyof LinkBase | 'attach' | 'detach' | 'fail'> = {
+      headArrival: () => this.buffer[0]?.arrival,
+      dropBuffered: (h) => {
+        this.buffer = this.buffer.filter((b) => b.handle !== h);
+      },
+      discard: () => this.discard(),
+    };
+    this.extendControl(extra);
     this.source = text;
     if (options.capacity !== undefined) checkCapacity(options.capacity, 'receiver option capacity');
     this.cap = options.capacity ?? 0;
@@ -264,8 +268,8 @@ export class Receiver implements Link, AsyncIterable<Message> {
     this.buffer = [];
     this.arrived.notify();
     this.attached.notify();
-    this.session._removeReceiver(this);
-    const probe = this.session.connection._probe;
+    this.host.remove(this);
+    const probe = this.host.connection.probe;
     if (!this.error) {
       const links = this.address.options.link?.['x-bindings'];
       if (links && this.node && !this.privateQueue) {
@@ -282,32 +286,18 @@ export class Receiver implements Link, AsyncIterable<Message> {
     if (this.unsettledCount === 0) await this.releaseChannel();
   }
 
-  // ---------------------------------------------------------------- Link
+  // ---------------------------------------------------------------- LinkBase
 
-  /** @internal */
-  async _attach(): Promise<void> {
-    const connection = this.session.connection;
-    const gen = connection.generation;
-    const probe = connection._probe;
-    this.node = await resolveNode(probe, this.address, 'receiver');
-    this.queue = this.node.kind === 'queue' ? this.node.name : await this.declareSubscription(this.node);
-    const links = this.address.options.link?.['x-bindings'];
-    if (links) await bindAll(probe, links, this.node, this.queue, this.address.subject);
-    let h = this.handle;
-    if (!h || h.closed) {
-      h = this.session.transactional
-        ? await this.session._sharedChannel()
-        : await connection._openChannel(false, (closed) => this.onChannelClosed(closed, gen));
-    }
-    if (this.closed) {
-      if (!this.session.transactional) await connection._closeChannel(h);
-      return;
-    }
-    this.handle = h;
+  protected async attach(): Promise<void> {
+    const { node, queue } = await this.resolve('receiver', (n) => this.subscribe(n));
+    this.node = node;
+    this.queue = queue;
+    const h = await this.takeChannel(false);
+    if (!h) return;
     // Unacked deliveries of a lost channel were requeued by the broker; only no-ack copies are still ours.
     this.buffer = this.buffer.filter((b) => b.handle === h || b.handle === undefined);
     if (this.browse) {
-      this.browseMode = this.stream ? 'stream' : connection.supportsBrowse ? 'native' : 'emulated';
+      this.browseMode = this.stream ? 'stream' : this.host.connection.supportsBrowse ? 'native' : 'emulated';
       this.snapshotDone = false;
       if (this.browseMode !== 'emulated') await this.consume(h);
     } else if (this.cap > 0 || this.stream) {
@@ -317,48 +307,48 @@ export class Receiver implements Link, AsyncIterable<Message> {
     this.arrived.notify();
   }
 
-  /** @internal */
-  _detach(): void {
+  protected detach(): void {
     this.handle = undefined;
     this.consumerTag = undefined;
   }
 
-  /** @internal */
-  _fail(error: MessagingError): void {
+  protected override fail(error: MessagingError): void {
     if (this.closed) return;
-    this.error = error;
-    this.handle = undefined;
+    super.fail(error);
     this.consumerTag = undefined;
     this.arrived.notify();
-    this.attached.notify();
   }
 
-  /** @internal session.receiver() failed half way: drop whatever was opened. */
-  async _discard(): Promise<void> {
+  protected override recovered(): void {
+    this.madeProgress();
+  }
+
+  protected recoveryError(h: ChannelHandle, err: unknown): MessagingError {
+    if (err === undefined) return new LinkClosed(`receiver ${this.source} closed`, { cause: h.error });
+    const cause = toMessagingError(err, 'link');
+    return new LinkClosed(`receiver ${this.source} closed by the broker: ${cause.message}`, {
+      cause,
+      code: cause.code,
+      replyText: cause.replyText,
+    });
+  }
+
+  /** session.receiver() failed half way: drop whatever was opened. */
+  private async discard(): Promise<void> {
     this.closed = true;
     if (this.privateQueue && this.queue) {
-      await deleteNode(this.session.connection._probe, { kind: 'queue', name: this.queue, created: true }).catch(
+      await deleteNode(this.host.connection.probe, { kind: 'queue', name: this.queue, created: true }).catch(
         () => undefined,
       );
     }
     await this.releaseChannel();
   }
 
-  /** @internal Arrival number of the oldest buffered message. */
-  _headArrival(): number | undefined {
-    return this.buffer[0]?.arrival;
-  }
-
-  /** @internal Forget prefetched messages of a channel that was recovered (they will be redelivered). */
-  _dropBuffered(h: ChannelHandle): void {
-    this.buffer = this.buffer.filter((b) => b.handle !== h);
-  }
-
-  /** @internal A message of ours was acknowledged (or dropped). */
-  _settled(): void {
+  /** A message of ours was acknowledged (or dropped). */
+  private readonly settled = (): void => {
     if (this.unsettledCount > 0) this.unsettledCount--;
     if (this.closed && this.unsettledCount === 0) void this.releaseChannel();
-  }
+  };
 
   // ---------------------------------------------------------------- internal
 
@@ -385,7 +375,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
     // Browsing a stream: the ack only returns prefetch credit (nothing is removed from a stream).
     if (this.browseMode === 'stream' && b.handle && !b.handle.closed) b.handle.channel.ack(b.raw);
     const handle = this.noAck || this.browse ? undefined : b.handle;
-    this.session._track(b.message, { receiver: this, handle, tagEpoch: b.tagEpoch, raw: b.raw });
+    this.host.track(b.message, { handle, tagEpoch: b.tagEpoch, raw: b.raw, settled: this.settled });
     if (handle) this.unsettledCount++;
     return b.message;
   }
@@ -442,7 +432,7 @@ export class Receiver implements Link, AsyncIterable<Message> {
     const handle = this.browseMode === 'native' ? undefined : h;
     this.buffer.push({ message, raw, handle, tagEpoch: h.tagEpoch, arrival: ++arrivals });
     this.arrived.notify();
-    this.session._arrivals.notify();
+    this.host.arrived();
   }
 
   // The broker cancelled our consumer (queue deleted, ...): resubscribe if the address still resolves
@@ -453,70 +443,13 @@ export class Receiver implements Link, AsyncIterable<Message> {
     this.recover(h);
   }
 
-  private onChannelClosed(h: ChannelHandle, gen: number): void {
-    const connection = this.session.connection;
-    setImmediate(() => {
-      if (this.closed || this.handle !== h || !connection._isCurrent(gen)) return;
-      this._detach();
-      this.recover(h);
-    });
-  }
-
-  private recover(h: ChannelHandle): void {
-    if (++this.recoveries > MAX_LINK_RECOVERIES) {
-      this._fail(new LinkClosed(`receiver ${this.source} closed`, { cause: h.error }));
-      return;
-    }
-    this._attach().then(
-      () => {
-        this.recoveries = 0;
-      },
-      (err: unknown) => {
-        const cause = toMessagingError(err, 'link');
-        this._fail(
-          new LinkClosed(`receiver ${this.source} closed by the broker: ${cause.message}`, {
-            cause,
-            code: cause.code,
-            replyText: cause.replyText,
-          }),
-        );
-      },
-    );
-  }
-
-  // Topic source: a private queue per receiver, bound with the subject (docs/qpid-reference.md §1.8).
-  private async declareSubscription(node: ResolvedNode): Promise<string> {
+  // Topic source: a private queue per receiver, bound with the subject (subscription.ts).
+  private async subscribe(node: ResolvedNode): Promise<string> {
     const link = this.address.options.link ?? {};
-    const xDeclare: AddressMap = link['x-declare'] ?? {};
     // [cpp] `<exchange>_<uuid>`; queue names may not start with `amq.` on RabbitMQ (403).
     this.subscriptionName ??= link.name ?? `${node.name.replace(/^amq\./, 'amq_')}_${randomUUID()}`;
-    const name = this.subscriptionName;
-    const durable = link.durable ?? false;
-    const options = queueOptions(xDeclare, durable);
-    // Durable subscriptions must outlive the connection: not exclusive on RabbitMQ. Private ones are
-    // exclusive (gone with the connection) and deleted on close; not auto-delete, since changing capacity
-    // cancels the only consumer.
-    options.exclusive = typeof xDeclare['exclusive'] === 'boolean' ? xDeclare['exclusive'] : !durable;
-    const probe = this.session.connection._probe;
-    await probe((ch: Channel) => ch.assertQueue(name, options));
-    this.privateQueue = !durable;
-    if (link['x-bindings'] === undefined) {
-      const type = node.exchangeType ?? 'topic';
-      const subject = this.address.subject;
-      let key = subject ?? (type === 'topic' ? '#' : '');
-      let args: Record<string, unknown> | undefined;
-      if (type === 'headers') {
-        key = '';
-        args = { 'x-match': 'all', ...(subject !== undefined ? { [SUBJECT_HEADER]: subject } : {}) };
-      }
-      await probe((ch: Channel) => ch.bindQueue(name, node.name, key, args));
-    }
-    return name;
-  }
-
-  private async releaseChannel(): Promise<void> {
-    const h = this.handle;
-    this.handle = undefined;
-    if (h && !this.session.transactional) await this.session.connection._closeChannel(h);
+    const s = await declareSubscription(this.host.connection.probe, this.address, node, this.subscriptionName);
+    this.privateQueue = s.private;
+    return s.queue;
   }
 }

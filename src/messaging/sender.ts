@@ -8,7 +8,6 @@
 import type { Channel, ConfirmChannel, Options, Message as RawMessage } from 'amqplib';
 import type { Address, Reliability } from './address/index.js';
 import { checkCapacity } from './arguments.js';
-import type { ChannelHandle } from './connection.js';
 import type { MessageContent } from './content-codec.js';
 import {
   Detached,
@@ -19,10 +18,11 @@ import {
   NoRoute,
   SendError,
 } from './errors.js';
+import { LinkBase } from './link.js';
+import type { ChannelHandle, LinkHost } from './link-host.js';
 import { Message } from './message.js';
-import { MAX_LINK_RECOVERIES } from './reconnect.js';
-import { applies, bindAll, deleteNode, type ResolvedNode, resolveNode } from './resolve.js';
-import type { Link, Session } from './session.js';
+import { applies, deleteNode, type ResolvedNode } from './resolve.js';
+import type { Session } from './session.js';
 import { deadlineOf, Signal } from './signal.js';
 import { SUBJECT_HEADER, toMessagingError, toPublish } from './wire.js';
 
@@ -59,35 +59,29 @@ interface Pending {
 
 export const DEFAULT_SENDER_CAPACITY = 50;
 
-export class Sender implements Link {
+export class Sender extends LinkBase {
   /** The address as given. */
   readonly target: string;
-  readonly address: Address;
   /** Default for `message.durable`. */
   durable: boolean;
   private readonly subjectHeader: boolean;
   private cap: number;
   private readonly reliable: boolean;
   private node: ResolvedNode | undefined;
-  private handle: ChannelHandle | undefined;
   private readonly pending = new Set<Pending>();
   private readonly room = new Signal();
-  private readonly attached = new Signal();
-  private closed = false;
-  private error: MessagingError | undefined;
   /** An async send failed after send() returned: reported by the next call, as [py] check_error. */
   private asyncError: MessagingError | undefined;
-  /** Channel recoveries since the last confirm: a message the broker keeps refusing must not loop. */
-  private recoveries = 0;
 
   /** @internal Use `session.sender()`. */
   constructor(
     readonly session: Session,
+    host: LinkHost,
     address: Address,
     text: string,
     options: SenderOptions,
   ) {
-    this.address = address;
+    super(host, address);
     this.target = text;
     if (options.capacity !== undefined) checkCapacity(options.capacity, 'sender option capacity');
     this.cap = options.capacity ?? DEFAULT_SENDER_CAPACITY;
@@ -247,38 +241,22 @@ export class Sender implements Link {
     this.pending.clear();
     this.room.notify();
     this.attached.notify();
-    if (!this.session.transactional) await this.session.connection._closeChannel(this.handle);
-    this.handle = undefined;
-    this.session._removeSender(this);
+    await this.releaseChannel();
+    this.host.remove(this);
     if (this.node && applies(this.address.options.delete, 'sender') && !this.error) {
-      await deleteNode(this.session.connection._probe, this.node).catch(() => undefined);
+      await deleteNode(this.host.connection.probe, this.node).catch(() => undefined);
     }
   }
 
-  // ---------------------------------------------------------------- Link
+  // ---------------------------------------------------------------- LinkBase
 
-  /** @internal */
-  async _attach(): Promise<void> {
-    const connection = this.session.connection;
-    const gen = connection.generation;
-    this.node = await resolveNode(connection._probe, this.address, 'sender');
-    const linkBindings = this.address.options.link?.['x-bindings'];
-    if (linkBindings) {
-      const queue = this.node.kind === 'queue' ? this.node.name : undefined;
-      await bindAll(connection._probe, linkBindings, this.node, queue, this.address.subject);
-    }
-    let h: ChannelHandle;
-    if (this.session.transactional) {
-      h = await this.session._sharedChannel();
-    } else {
-      h = await connection._openChannel<Channel>(this.reliable, (closed) => this.onChannelClosed(closed, gen));
-      h.channel.on('return', (raw: RawMessage) => this.onReturn(raw));
-    }
-    if (this.closed) {
-      if (!this.session.transactional) await connection._closeChannel(h);
-      return;
-    }
-    this.handle = h;
+  // Channel recoveries count from the last confirm: a message the broker keeps refusing must not loop.
+  protected async attach(): Promise<void> {
+    this.node = (await this.resolve('sender')).node;
+    const before = this.handle;
+    const h = await this.takeChannel(this.reliable);
+    if (!h) return;
+    if (h !== before && !this.host.transactional) h.channel.on('return', (raw: RawMessage) => this.onReturn(raw));
     // Replay: whatever was not confirmed on the old channel goes out again, in order.
     for (const p of this.pending) {
       if (!p.handle) await writeWithBackpressure(h.channel, () => this.publish(p, h as ChannelHandle<ConfirmChannel>));
@@ -286,21 +264,22 @@ export class Sender implements Link {
     this.attached.notify();
   }
 
-  /** @internal */
-  _detach(): void {
+  protected detach(): void {
     this.handle = undefined;
     for (const p of this.pending) p.handle = undefined;
   }
 
-  /** @internal */
-  _fail(error: MessagingError): void {
+  protected override fail(error: MessagingError): void {
     if (this.closed) return;
-    this.error = error;
-    this.handle = undefined;
+    super.fail(error);
     for (const p of this.pending) p.reject(error);
     this.pending.clear();
     this.room.notify();
-    this.attached.notify();
+  }
+
+  protected recoveryError(h: ChannelHandle, cause: unknown): MessagingError {
+    if (h.error) return h.error;
+    return cause === undefined ? new SendError('sender channel closed') : toMessagingError(cause, 'link', SendError);
   }
 
   // ---------------------------------------------------------------- internal
@@ -339,7 +318,7 @@ export class Sender implements Link {
         return;
       }
       this.pending.delete(p);
-      this.recoveries = 0;
+      this.madeProgress();
       this.room.notify();
       if (err) p.reject(new MessageRejected('message rejected by the broker (basic.nack)', { cause: err }));
       else if (p.returned) p.reject(p.returned);
@@ -367,26 +346,10 @@ export class Sender implements Link {
       this.check();
       if (this.handle && !this.handle.closed) return this.handle;
       // Fails fast once the connection has failed or closed; otherwise waits for the replay.
-      await this.session.connection._model();
+      await this.host.connection.usable();
       if (this.handle && !this.handle.closed) return this.handle;
       await this.attached.wait(Date.now() + 1000);
     }
-  }
-
-  // A channel error (not a lost connection) closed our channel: reopen and replay, or fail.
-  private onChannelClosed(h: ChannelHandle, gen: number): void {
-    const connection = this.session.connection;
-    setImmediate(() => {
-      if (this.closed || this.handle !== h || !connection._isCurrent(gen)) return;
-      if (++this.recoveries > MAX_LINK_RECOVERIES) {
-        this._fail(h.error ?? new SendError('sender channel closed'));
-        return;
-      }
-      this._detach();
-      this._attach().catch((err: unknown) => {
-        this._fail(h.error ?? toMessagingError(err, 'link', SendError));
-      });
-    });
   }
 }
 

@@ -6,9 +6,9 @@
  * channel (tx.select is per channel), shared by all its links.
  */
 import { randomUUID } from 'node:crypto';
-import type { Channel, Message as RawMessage } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { type Address, parseAddress, resolveTemporaryAddress } from './address/index.js';
-import type { ChannelHandle, Connection } from './connection.js';
+import type { Connection } from './connection.js';
 import {
   Empty,
   type MessagingError,
@@ -17,6 +17,16 @@ import {
   TransactionAborted,
   TransactionUnknown,
 } from './errors.js';
+import { controlOf } from './link.js';
+import type {
+  ChannelHandle,
+  LinkControl,
+  LinkHost,
+  Receipt,
+  ReceiverControl,
+  SessionControl,
+  SessionHost,
+} from './link-host.js';
 import type { Message } from './message.js';
 import { Receiver, type ReceiverOptions } from './receiver.js';
 import { Sender, type SenderOptions } from './sender.js';
@@ -37,33 +47,9 @@ export interface AcknowledgeOptions {
   sync?: boolean;
 }
 
-/** @internal The part of a link that sessions and connections drive. */
-export interface Link {
-  /** (Re)establishes the link on the current connection: resolve, declare, subscribe, replay. */
-  _attach(): Promise<void>;
-  /** The wire state is gone (connection or channel lost); desired state is kept. */
-  _detach(): void;
-  /** The link can never work again. */
-  _fail(error: MessagingError): void;
-}
-
-/** @internal Where a fetched message came from, to acknowledge it on the right channel. */
-export interface Receipt {
-  readonly receiver: Receiver;
-  /** Undefined when nothing needs acknowledging (unreliable or browse links). */
-  readonly handle: ChannelHandle | undefined;
-  readonly tagEpoch: number;
-  readonly raw: RawMessage;
-}
-
 const receipts = new WeakMap<Message, Receipt>();
 const RESTORE_ATTEMPTS = 10;
 const RESTORE_BACKOFF_MS = 100;
-
-/** @internal */
-export function setReceipt(message: Message, receipt: Receipt): void {
-  receipts.set(message, receipt);
-}
 
 export class Session {
   readonly transactional: boolean;
@@ -78,16 +64,37 @@ export class Session {
   private txOpening: Promise<ChannelHandle> | undefined;
   /** Work since the last commit/rollback was lost with a channel. */
   private aborted = false;
-  /** @internal Notified whenever a receiver of this session buffers a message. */
-  readonly _arrivals = new Signal();
+  /** Notified whenever a receiver of this session buffers a message. */
+  private readonly arrivals = new Signal();
+  /** What the links of this session use of it (LinkHost, link-host.ts). */
+  private readonly linkHost: LinkHost;
 
   /** @internal Use `connection.session()`. */
   constructor(
     readonly connection: Connection,
+    private readonly host: SessionHost,
     readonly name: string,
     options: SessionOptions,
+    adopt: (control: SessionControl) => void,
   ) {
     this.transactional = options.transactional === true;
+    this.linkHost = {
+      connection: host,
+      transactional: this.transactional,
+      sharedChannel: () => this.txChannel(),
+      track: (m, r) => this.track(m, r),
+      arrived: () => this.arrivals.notify(),
+      remove: (link) => {
+        this.senderSet.delete(link as Sender);
+        this.receiverSet.delete(link as Receiver);
+      },
+    };
+    adopt({
+      open: () => this.open(),
+      connectionLost: () => this.connectionLost(),
+      restore: () => this.restore(),
+      fail: (e) => this.fail(e),
+    });
   }
 
   get senders(): readonly Sender[] {
@@ -103,8 +110,8 @@ export class Session {
     this.checkOpen();
     const text = String(address);
     const parsed = typeof address === 'string' ? parseAddress(address, 'sender') : address;
-    const sender = new Sender(this, resolveTemporaryAddress(parsed, randomUUID()), text, options);
-    await sender._attach();
+    const sender = new Sender(this, this.linkHost, resolveTemporaryAddress(parsed, randomUUID()), text, options);
+    await controlOf(sender).attach();
     this.senderSet.add(sender);
     return sender;
   }
@@ -114,11 +121,12 @@ export class Session {
     this.checkOpen();
     const text = String(address);
     const parsed = typeof address === 'string' ? parseAddress(address, 'receiver') : address;
-    const receiver = new Receiver(this, resolveTemporaryAddress(parsed, randomUUID()), text, options);
+    const receiver = new Receiver(this, this.linkHost, resolveTemporaryAddress(parsed, randomUUID()), text, options);
+    const control = controlOf<ReceiverControl>(receiver);
     try {
-      await receiver._attach();
+      await control.attach();
     } catch (err) {
-      await receiver._discard();
+      await control.discard();
       throw err;
     }
     this.receiverSet.add(receiver);
@@ -153,7 +161,7 @@ export class Session {
         else h.channel.nack(r.raw, false, true);
       }
       // After the ack is written: a closed receiver may now close its channel.
-      r.receiver._settled();
+      r.settled();
     }
     if (options.sync !== false) {
       this.flushAcks();
@@ -200,7 +208,7 @@ export class Session {
           for (const r of list) if (r.tagEpoch === h.tagEpoch) h.channel.ack(r.raw, false);
         }
       }
-      for (const r of list) r.receiver._settled();
+      for (const r of list) r.settled();
     }
   }
 
@@ -227,7 +235,7 @@ export class Session {
       let best: Receiver | undefined;
       let bestSeq = Number.POSITIVE_INFINITY;
       for (const r of this.receiverSet) {
-        const seq = r._headArrival();
+        const seq = controlOf<ReceiverControl>(r).headArrival();
         if (seq !== undefined && seq < bestSeq) {
           best = r;
           bestSeq = seq;
@@ -235,7 +243,7 @@ export class Session {
       }
       if (best) return best;
       if (Date.now() >= deadline) throw new Empty('no message available');
-      await this._arrivals.wait(deadline);
+      await this.arrivals.wait(deadline);
     }
   }
 
@@ -271,7 +279,7 @@ export class Session {
         receipts.delete(m);
       }
     }
-    for (const r of this.receiverSet) r._dropBuffered(h);
+    for (const r of this.receiverSet) controlOf<ReceiverControl>(r).dropBuffered(h);
     await h.channel.recover().catch((err: unknown) => {
       throw toMessagingError(err, 'session');
     });
@@ -285,87 +293,73 @@ export class Session {
     for (const s of [...this.senderSet]) await s.close().catch(() => undefined);
     this.closed = true;
     this.unacked.clear();
-    await this.connection._closeChannel(this.txHandle);
+    await this.host.closeChannel(this.txHandle);
     this.txHandle = undefined;
-    this._arrivals.notify();
-    this.connection._forget(this);
+    this.arrivals.notify();
+    this.host.forget(this.name);
   }
 
-  // ---------------------------------------------------------------- internal
+  // ---------------------------------------------------------------- SessionControl (for the connection)
 
-  /** @internal */
-  async _open(): Promise<void> {
+  private async open(): Promise<void> {
     if (this.transactional) await this.txChannel();
   }
 
-  /** @internal A fetched message that needs (or needed) acknowledging. */
-  _track(message: Message, receipt: Receipt): void {
-    setReceipt(message, receipt);
+  /** A fetched message that needs (or needed) acknowledging. */
+  private track(message: Message, receipt: Receipt): void {
+    receipts.set(message, receipt);
     if (receipt.handle) this.unacked.add(message);
   }
 
-  /** @internal */
-  _removeSender(s: Sender): void {
-    this.senderSet.delete(s);
-  }
-
-  /** @internal */
-  _removeReceiver(r: Receiver): void {
-    this.receiverSet.delete(r);
-  }
-
-  /** @internal The shared channel of a transactional session (opened and tx.select'ed on demand). */
-  async _sharedChannel(): Promise<ChannelHandle> {
-    return this.txChannel();
-  }
-
-  /** @internal The connection dropped: every link loses its wire state. */
-  _connectionLost(): void {
+  private connectionLost(): void {
     if (this.transactional && this.txHandle) this.aborted = true;
     this.txHandle = undefined;
     this.txOpening = undefined;
-    for (const l of this.links()) l._detach();
+    for (const l of this.links()) l.detach();
   }
 
-  /** @internal A new connection is up: replay every link. */
-  async _restore(): Promise<void> {
+  private async restore(): Promise<void> {
     if (this.closed) return;
     try {
       if (this.transactional) await this.txChannel();
     } catch {
       return; // the connection went again; the next restore retries
     }
-    const gen = this.connection.generation;
+    const gen = this.host.generation;
     for (const l of this.links()) {
-      for (let attempt = 1; ; attempt++) {
-        if (!this.connection._isCurrent(gen)) return; // lost again: the next restore takes over
-        try {
-          await l._attach();
-          break;
-        } catch (err) {
-          const e = toMessagingError(err, 'link');
-          // RabbitMQ may not yet have noticed the old connection died and still holds its exclusive
-          // queues (405 RESOURCE_LOCKED on re-declare): back off and retry, as the Java client does.
-          if (e.code === 405 && attempt < RESTORE_ATTEMPTS) {
-            await sleep(RESTORE_BACKOFF_MS * attempt);
-            continue;
-          }
-          if (this.connection._isCurrent(gen)) l._fail(e);
-          break;
+      if (!this.host.isCurrent(gen)) return; // lost again: the next restore takes over
+      await this.reattach(l, gen);
+    }
+  }
+
+  private async reattach(l: LinkControl, gen: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await l.attach();
+        return;
+      } catch (err) {
+        const e = toMessagingError(err, 'link');
+        // RabbitMQ may not yet have noticed the old connection died and still holds its exclusive
+        // queues (405 RESOURCE_LOCKED on re-declare): back off and retry, as the Java client does.
+        if (e.code === 405 && attempt < RESTORE_ATTEMPTS) {
+          await sleep(RESTORE_BACKOFF_MS * attempt);
+          if (!this.host.isCurrent(gen)) return;
+          continue;
         }
+        if (this.host.isCurrent(gen)) l.fail(e);
+        return;
       }
     }
   }
 
-  /** @internal */
-  _fail(error: MessagingError): void {
+  private fail(error: MessagingError): void {
     this.error = error;
-    for (const l of this.links()) l._fail(error);
-    this._arrivals.notify();
+    for (const l of this.links()) l.fail(error);
+    this.arrivals.notify();
   }
 
-  private links(): Link[] {
-    return [...this.senderSet, ...this.receiverSet];
+  private links(): LinkControl[] {
+    return [...this.senderSet, ...this.receiverSet].map((l) => controlOf(l));
   }
 
   private checkOpen(): void {
@@ -379,7 +373,7 @@ export class Session {
     if (this.txHandle && !this.txHandle.closed) return this.txHandle;
     if (!this.txOpening) {
       this.txOpening = (async () => {
-        const h = await this.connection._openChannel(false, (closed) => this.onTxChannelClosed(closed));
+        const h = await this.host.openChannel(false, (closed) => this.onTxChannelClosed(closed));
         await txRpc(h.channel, TX_SELECT, TX_SELECT_OK);
         this.txHandle = h;
         return h;
@@ -391,13 +385,13 @@ export class Session {
 
   // A channel error (not a lost connection) closed the tx channel: abort, reopen, replay the links.
   private onTxChannelClosed(h: ChannelHandle): void {
-    const gen = this.connection.generation;
+    const gen = this.host.generation;
     setImmediate(() => {
-      if (this.closed || this.txHandle !== h || !this.connection._isCurrent(gen)) return;
+      if (this.closed || this.txHandle !== h || !this.host.isCurrent(gen)) return;
       this.aborted = true;
       this.txHandle = undefined;
-      for (const l of this.links()) l._detach();
-      void this._restore();
+      for (const l of this.links()) l.detach();
+      void this.restore();
     });
   }
 }
