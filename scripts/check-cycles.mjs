@@ -53,6 +53,11 @@ const RULES = [
     to: (d) => d.startsWith('broker/'),
   },
   {
+    rule: 'messaging/ never imports admin/ (admin parses -b with messaging/url.ts, not the other way round)',
+    from: (f) => f.startsWith('messaging/'),
+    to: (d) => d.startsWith('admin/'),
+  },
+  {
     rule: "rpc/ is built on the messaging API's public entry only (so it works against any broker and reconnects like any link)",
     from: (f) => f.startsWith('rpc/'),
     to: (d) => !d.startsWith('rpc/') && d !== 'messaging/index.ts',
