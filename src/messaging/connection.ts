@@ -312,7 +312,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       }
       if (Date.now() > deadline) break;
       try {
-        await this.connectTo(attempt.target);
+        await this.connectTo(attempt.target, deadline);
         return;
       } catch (err) {
         last = err as MessagingError;
@@ -332,7 +332,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  private async connectTo(url: BrokerUrl): Promise<void> {
+  private async connectTo(url: BrokerUrl, deadline: number): Promise<void> {
     const o = this.options;
     const username = o.username ?? url.username ?? 'guest';
     const password = o.password ?? url.password ?? 'guest';
@@ -359,7 +359,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         ...o.clientProperties,
       },
     };
-    if (o.connectTimeout !== undefined) socketOptions['timeout'] = o.connectTimeout * 1000;
+    // One attempt never outlasts reconnectTimeout: a host that accepts and never answers the handshake
+    // (a hung broker, a half-open proxy) would otherwise hold the loop past it, and every later host.
+    const timeout = Math.min(
+      o.connectTimeout === undefined ? Number.POSITIVE_INFINITY : o.connectTimeout * 1000,
+      deadline - Date.now(),
+    );
+    if (Number.isFinite(timeout)) socketOptions['timeout'] = Math.max(1, timeout);
     if (o.sslSkipHostnameCheck) socketOptions['checkServerIdentity'] = () => undefined;
     let model: ChannelModel;
     keepHandshakeCloseReasons();

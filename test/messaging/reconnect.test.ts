@@ -4,7 +4,7 @@
  * is restarted on the same port.
  */
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Broker } from '../../src/broker/index.js';
 import { AuthenticationFailure, ConnectError, Connection, ConnectionError, Empty, Message } from '../../src/index.js';
@@ -180,6 +180,30 @@ describe('reconnect against a restarted bundled broker', () => {
     expect(err).not.toBeInstanceOf(AuthenticationFailure);
   });
 
+  test('a host that accepts and never answers holds no attempt past reconnectTimeout, nor the next host', async () => {
+    const silent = await silentListener();
+    const b = await startTestBroker();
+    try {
+      // Alone in the list: the one attempt ends at the reconnect deadline (it used to wait forever).
+      const opening = Connection.establish(`amqp://guest:guest@127.0.0.1:${silent.port}`, {
+        ...FAST,
+        reconnectTimeout: 0.5,
+      });
+      await expect(opening).rejects.toThrow(/reconnect timeout/);
+      // First in a list: connectTimeout ends its attempt and the next host is tried.
+      const conn = await Connection.establish(`amqp://guest:guest@127.0.0.1:${silent.port},127.0.0.1:${b.port}`, {
+        ...FAST,
+        connectTimeout: 0.3,
+      });
+      expect(conn.url).toBe(`amqp://guest:***@127.0.0.1:${b.port}`);
+      await conn.close();
+      expect(silent.accepted()).toBeGreaterThanOrEqual(2);
+    } finally {
+      await b.stop();
+      await silent.close();
+    }
+  });
+
   test('reconnectLimit gives up with ConnectError', async () => {
     const b = await startTestBroker();
     const conn = await Connection.establish(b.url, { ...FAST, reconnectLimit: 2 });
@@ -203,4 +227,25 @@ async function expectRefused(port: number): Promise<void> {
     sock.once('error', (e: NodeJS.ErrnoException) => resolve(e.code));
   });
   expect(code, `something listens on 127.0.0.1:${port}`).toBe('ECONNREFUSED');
+}
+
+/** A TCP listener on 127.0.0.1 that accepts connections and never answers (a hung broker). */
+async function silentListener(): Promise<{ port: number; accepted(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let count = 0;
+  const server = createServer((sock) => {
+    count++;
+    sockets.add(sock);
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    accepted: () => count,
+    close: async () => {
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
