@@ -42,7 +42,9 @@ for (const file of (dirs.length ? dirs : ['src']).flatMap((d) => [...sources(joi
       const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
       const end = sf.getLineAndCharacterOfPosition(node.end).line;
       if (end - start + 1 > MAX_FUNCTION_LINES) {
-        breaches.push(`${rel}:${start + 1}: ${nameOf(node, sf)} is ${end - start + 1} lines (function limit ${MAX_FUNCTION_LINES})`);
+        breaches.push(
+          `${rel}:${start + 1}: ${nameOf(node, sf)} is ${end - start + 1} lines (function limit ${MAX_FUNCTION_LINES})`,
+        );
       }
     }
     ts.forEachChild(node, visit);

@@ -5,8 +5,8 @@
  * the `~s` / `~p` rendering of values in "inequivalent arg" messages.
  */
 import type { FieldTable, FieldTag, FieldValue } from '../protocol/index.js';
-import { Typed } from '../protocol/index.js';
-import { inferFieldTag, timestampSeconds } from './exchanges/router.js';
+import { inferFieldTag, Typed } from '../protocol/index.js';
+import { timestampSeconds } from './exchanges/router.js';
 
 const TYPE_NAMES: Readonly<Record<FieldTag, string>> = {
   S: 'longstr',

@@ -31,7 +31,7 @@ export {
   writeFieldTable,
 } from './field-table.js';
 export type { Decimal, FieldTable, FieldTag, FieldValue, TypedKind } from './field-types.js';
-export { Typed } from './field-types.js';
+export { inferFieldTag, Typed } from './field-types.js';
 export type { Frame, ProtocolHeaderCheck } from './frame-reader.js';
 export {
   checkProtocolHeader,

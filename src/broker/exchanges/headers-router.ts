@@ -12,9 +12,9 @@
  * - with no tests, 'all' matches every message and 'any' none.
  */
 import type { FieldTable, FieldValue } from '../../protocol/field-types.js';
-import { Typed } from '../../protocol/field-types.js';
+import { inferFieldTag, Typed } from '../../protocol/field-types.js';
 import type { BindingEntry } from './router.js';
-import { BindingRouter, inferFieldTag, timestampSeconds } from './router.js';
+import { BindingRouter, timestampSeconds } from './router.js';
 
 export type XMatch = 'all' | 'any' | 'all-with-x' | 'any-with-x';
 

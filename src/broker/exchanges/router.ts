@@ -5,8 +5,8 @@
  * Routers are pure data structures (no I/O); the broker owns the exchange and
  * hands a router each bind, unbind and publish.
  */
-import type { FieldTable, FieldTag, FieldValue } from '../../protocol/field-types.js';
-import { Typed } from '../../protocol/field-types.js';
+import type { FieldTable, FieldValue } from '../../protocol/field-types.js';
+import { inferFieldTag, Typed } from '../../protocol/field-types.js';
 
 export interface BindingEntry<D> {
   readonly destination: D;
@@ -171,47 +171,4 @@ function scalarOf(value: FieldValue): number | bigint | boolean | string {
 /** Whole seconds of an AMQP timestamp given as a Date. */
 export function timestampSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);
-}
-
-const TYPED_TAGS: Readonly<Record<Typed['type'], FieldTag>> = {
-  int8: 'b',
-  uint8: 'B',
-  int16: 's',
-  uint16: 'u',
-  int32: 'I',
-  uint32: 'i',
-  int64: 'l',
-  float: 'f',
-  double: 'd',
-  decimal: 'D',
-  timestamp: 'T',
-};
-
-/**
- * The wire tag a value encodes as, following the inference rules documented on
- * `FieldValue` in field-types.ts (the codec's own rules).
- */
-export function inferFieldTag(value: FieldValue): FieldTag {
-  switch (typeof value) {
-    case 'string':
-      return 'S';
-    case 'boolean':
-      return 't';
-    case 'bigint':
-      return 'l';
-    case 'undefined':
-      return 'V';
-    case 'number':
-      if (Number.isInteger(value)) {
-        if (value >= -0x80000000 && value <= 0x7fffffff) return 'I';
-        if (Number.isSafeInteger(value)) return 'l';
-      }
-      return 'd';
-  }
-  if (value === null) return 'V';
-  if (value instanceof Typed) return TYPED_TAGS[value.type];
-  if (value instanceof Uint8Array) return 'x';
-  if (value instanceof Date) return 'T';
-  if (Array.isArray(value)) return 'A';
-  return 'F';
 }
