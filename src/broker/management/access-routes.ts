@@ -1,9 +1,9 @@
 /**
  * The management API's access-control endpoints, with RabbitMQ 3.10's paths,
  * bodies, status codes and error reasons (rabbit_mgmt_wm_user(s),
- * _permission(s), _vhost, _limit(s), _user_limit(s), _whoami, _connection):
- * users, permissions, vhost writes, vhost and user limits, closing a
- * connection. Every change goes through the broker's AccessControl.
+ * _permission(s), _limit(s), _user_limit(s), _whoami, _definitions): users,
+ * permissions, vhost and user limits, definitions. Every change goes through
+ * the broker's AccessControl; vhosts themselves are in vhost-routes.ts.
  */
 import { AccessAdminError } from '../auth/access-control.js';
 import { isHashingAlgorithm, isValidHash } from '../auth/password-hash.js';
@@ -13,6 +13,7 @@ import { parseTags, userJson } from './access-json.js';
 import { exportDefinitions, importDefinitions } from './definitions.js';
 import { badRequest, HttpError, noContent, notFoundError, ok, type Reply } from './http-error.js';
 import type { Json } from './json.js';
+import { requireKeys } from './request-params.js';
 import type { RequestContext, Route } from './route-types.js';
 
 const param = (ctx: RequestContext, name: string) => ctx.params[name] as string;
@@ -102,8 +103,7 @@ function getPermission(ctx: RequestContext): Reply {
 
 function putPermission(ctx: RequestContext): Reply {
   const body = ctx.body();
-  const missing = ['configure', 'write', 'read'].filter((k) => body[k] === undefined);
-  if (missing.length > 0) throw badRequest(`[${missing.map((k) => `{key_missing,${k}}`).join(',')}]`);
+  requireKeys(body, ['configure', 'write', 'read']);
   const vhost = param(ctx, 'vhost');
   const user = param(ctx, 'user');
   const a = ctx.broker.access;
@@ -118,35 +118,12 @@ function deletePermission(ctx: RequestContext): Reply {
   return noContent;
 }
 
-// ---- vhosts ---------------------------------------------------------------------------
-
-/** rabbit_mgmt_wm_vhost:put_vhost; a new vhost gives its creator full permissions on it, as RabbitMQ's does. */
-export function putVhost(ctx: RequestContext): Reply {
-  const body = ctx.body();
-  const name = param(ctx, 'vhost');
-  const b = ctx.broker;
-  const existed = b.vhosts.has(name);
-  const description = typeof body['description'] === 'string' ? body['description'] : undefined;
-  const tags = body['tags'] === undefined ? undefined : parseTags(body['tags']);
-  b.addVhost(name);
-  b.access.setVhostMeta(name, description, tags);
-  if (!existed && b.options.auth && b.access.user(ctx.caller.name) !== undefined) {
-    b.access.setPermissions(ctx.caller.name, name, { configure: '.*', write: '.*', read: '.*' });
-  }
-  return { status: existed ? 204 : 201 };
-}
-
-export function deleteVhost(ctx: RequestContext): Reply {
-  if (!ctx.broker.deleteVhost(param(ctx, 'vhost'))) throw notFoundError();
-  return noContent;
-}
-
 // ---- limits ---------------------------------------------------------------------------
 
 function limitValue(ctx: RequestContext): number {
-  const v = ctx.body()['value'];
-  if (v === undefined) throw badRequest('[{key_missing,value}]');
-  return v as number;
+  const body = ctx.body();
+  requireKeys(body, ['value']);
+  return body['value'] as number;
 }
 
 function vhostLimitsReply(ctx: RequestContext, only?: string): Reply {

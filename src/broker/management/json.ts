@@ -127,6 +127,18 @@ export function queueDepth(q: Queue): QueueDepth {
   return { messages: ready + q.unacked, messages_ready: ready, messages_unacknowledged: q.unacked };
 }
 
+/** The summed depth of `queues` (the overview's queue_totals, a vhost's message counts). */
+export function totalDepth(queues: Iterable<Queue>): QueueDepth {
+  const depth = { messages: 0, messages_ready: 0, messages_unacknowledged: 0 };
+  for (const q of queues) {
+    const d = queueDepth(q);
+    depth.messages += d.messages;
+    depth.messages_ready += d.messages_ready;
+    depth.messages_unacknowledged += d.messages_unacknowledged;
+  }
+  return depth;
+}
+
 function readyBytes(q: Queue): number {
   let n = 0;
   for (const e of q.ready) n += e.message.bodySize;

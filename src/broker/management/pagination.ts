@@ -7,8 +7,9 @@
  * limits follow RabbitMQ 3.10 (page_size at most 500, a page past the end is
  * 400 page_out_of_range), with its error texts.
  */
+
+import { HttpError } from './http-error.js';
 import type { Json, JsonObject } from './json.js';
-import { HttpError } from './routes.js';
 
 export const MAX_PAGE_SIZE = 500;
 const DEFAULT_PAGE_SIZE = 100;

@@ -8,11 +8,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { closeAll, listenAll } from '../listen.js';
 import { authorize, type Caller, callerFor, notAuthorised, unrestrictedCaller } from './authorize.js';
+import { selectColumns } from './columns.js';
 import { ConsoleAssets } from './console-assets.js';
 import type { ManagementHost } from './host.js';
+import { HttpError, notFoundError, type Reply } from './http-error.js';
 import type { Json, JsonObject } from './json.js';
 import { paginate } from './pagination.js';
-import { HttpError, matchRoute, notFoundError, type Reply, type RequestContext, selectColumns } from './routes.js';
+import type { RequestContext } from './route-types.js';
+import { matchRoute } from './routes.js';
 import { StatsSampler } from './stats.js';
 
 /** Largest request body accepted; larger ones get 413. */
