@@ -78,7 +78,6 @@ export class ManagementServer {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const method = req.method ?? 'GET';
     // The web console's page and assets are public; only the API behind them asks for credentials.
     if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) {
       if (!this.assets.serve(req, res, url.pathname)) send(res, { status: 404, body: notFoundBody() });
@@ -86,59 +85,53 @@ export class ManagementServer {
     }
     let reply: Reply;
     try {
-      const caller = this.authenticate(req);
-      // Path segments are split before decoding, so %2F stays inside a vhost name.
-      const raw = url.pathname.split('/').slice(1);
-      if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
-      if (raw[0] !== 'api') throw notFoundError();
-      let segments: string[];
-      try {
-        segments = raw.slice(1).map((s) => decodeURIComponent(s));
-      } catch {
-        throw notFoundError();
-      }
-      const match = matchRoute(method, segments);
-      if (match === undefined) throw notFoundError();
-      const b = this.broker;
-      authorize(b.options.auth ? b.access : undefined, caller, match.level, match.params['vhost'], (v) =>
-        b.vhosts.has(v),
-      );
-      if (match.handler === undefined) {
-        reply = {
-          status: 405,
-          body: { error: 'method_not_allowed', reason: `${method} is not allowed here` },
-          headers: { allow: match.allowed.join(', ') },
-        };
-      } else {
-        const bodyText = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
-        let parsed: JsonObject | undefined;
-        const ctx: RequestContext = {
-          broker: this.broker,
-          sampler: this.sampler.view(url.searchParams),
-          mgmtPort: this.boundPort,
-          user: caller.name,
-          caller,
-          headers: req.headers,
-          method,
-          params: match.params,
-          query: url.searchParams,
-          reason: typeof req.headers['x-reason'] === 'string' ? req.headers['x-reason'] : undefined,
-          body: () => (parsed ??= parseBody(bodyText)),
-        };
-        reply = await match.handler(ctx);
-        if (reply.body !== undefined) reply.body = shape(reply.body, url.searchParams);
-      }
+      reply = await this.answer(req, url);
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
-      reply = { status: e.status, body: { error: e.error, reason: e.reason } };
-      if (e.error === 'not_authorized') {
-        reply.headers = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
-        // Without credentials cowboy answers the challenge alone, with no body.
-        if (e.reason === '') delete reply.body;
-      }
+      reply = errorReply(e);
     }
     if (reply.status === 413) res.setHeader('connection', 'close');
     send(res, reply);
+  }
+
+  /** An API request: authenticated, routed, authorized, then handled and shaped by `?page=`/`?columns=`. */
+  private async answer(req: IncomingMessage, url: URL): Promise<Reply> {
+    const method = req.method ?? 'GET';
+    const caller = this.authenticate(req);
+    const match = matchRoute(method, apiSegments(url.pathname));
+    if (match === undefined) throw notFoundError();
+    const b = this.broker;
+    authorize(b.options.auth ? b.access : undefined, caller, match.level, match.params['vhost'], (v) =>
+      b.vhosts.has(v),
+    );
+    if (match.handler === undefined) return methodNotAllowed(method, match.allowed);
+    const bodyText = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
+    const reply = await match.handler(this.context(req, url, caller, match.params, bodyText));
+    if (reply.body !== undefined) reply.body = shape(reply.body, url.searchParams);
+    return reply;
+  }
+
+  private context(
+    req: IncomingMessage,
+    url: URL,
+    caller: Caller,
+    params: Record<string, string>,
+    bodyText: string,
+  ): RequestContext {
+    let parsed: JsonObject | undefined;
+    return {
+      broker: this.broker,
+      sampler: this.sampler.view(url.searchParams),
+      mgmtPort: this.boundPort,
+      user: caller.name,
+      caller,
+      headers: req.headers,
+      method: req.method ?? 'GET',
+      params,
+      query: url.searchParams,
+      reason: typeof req.headers['x-reason'] === 'string' ? req.headers['x-reason'] : undefined,
+      body: () => (parsed ??= parseBody(bodyText)),
+    };
   }
 
   /**
@@ -169,6 +162,37 @@ export class ManagementServer {
     if (!b.loopbackAllowed(user, remote)) throw notAuthorised('User can only log in via localhost');
     return callerFor(b.access, user);
   }
+}
+
+/** The path below `/api`, percent-decoded; split before decoding, so %2F stays inside a vhost name. */
+function apiSegments(pathname: string): string[] {
+  const raw = pathname.split('/').slice(1);
+  if (raw.length > 0 && raw[raw.length - 1] === '') raw.pop();
+  if (raw[0] !== 'api') throw notFoundError();
+  try {
+    return raw.slice(1).map((s) => decodeURIComponent(s));
+  } catch {
+    throw notFoundError();
+  }
+}
+
+function methodNotAllowed(method: string, allowed: string[]): Reply {
+  return {
+    status: 405,
+    body: { error: 'method_not_allowed', reason: `${method} is not allowed here` },
+    headers: { allow: allowed.join(', ') },
+  };
+}
+
+/** RabbitMQ's `{error, reason}` body; a 401 not_authorized also carries the basic-auth challenge. */
+function errorReply(e: HttpError): Reply {
+  const reply: Reply = { status: e.status, body: { error: e.error, reason: e.reason } };
+  if (e.error === 'not_authorized') {
+    reply.headers = { 'www-authenticate': 'Basic realm="RabbitMQ Management"' };
+    // Without credentials cowboy answers the challenge alone, with no body.
+    if (e.reason === '') delete reply.body;
+  }
+  return reply;
 }
 
 /** RabbitMQ's `?page=` (filter, sort, paginate) and then `?columns=` (on the page's items). */
