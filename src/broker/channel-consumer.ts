@@ -10,7 +10,7 @@ export interface ConsumerChannel {
   readonly closing: boolean;
   /** basic.qos global=true; 0 = no limit. */
   readonly globalPrefetch: number;
-  readonly connection: { readonly name: string; canWrite(): boolean };
+  readonly connection: { readonly name: string; canWrite(): boolean; markStarved(): void };
   globalUnacked(): number;
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void;
   consumerCancelledByQueue(c: ChannelConsumer): void;
@@ -37,7 +37,13 @@ export class ChannelConsumer implements Consumer {
 
   canTake(): boolean {
     const ch = this.channel;
-    if (!ch.flowActive || !ch.connection.canWrite() || ch.closing) return false;
+    if (!ch.flowActive) return false;
+    if (!ch.connection.canWrite()) {
+      // Remembered so that the connection wakes its consumers once it can write again.
+      ch.connection.markStarved();
+      return false;
+    }
+    if (ch.closing) return false;
     if (this.noAck || this.browse) return true;
     if (this.prefetch > 0 && this.unacked >= this.prefetch) return false;
     return ch.globalPrefetch === 0 || ch.globalUnacked() < ch.globalPrefetch;

@@ -57,8 +57,10 @@ export interface ChannelHost {
   readonly guard: ResourceGuard;
   readonly broker: Pick<BrokerCore, 'options' | 'stats' | 'directReply' | 'access'>;
   readonly capabilities: { readonly consumerCancelNotify: boolean };
-  /** Whether consumers may write more deliveries now; a refusal is remembered so the drain wakes them. */
+  /** Whether consumers may write more deliveries now. Only reads state. */
   canWrite(): boolean;
+  /** A consumer was refused by canWrite(): the socket's drain (or a flush that frees space) wakes the consumers. */
+  markStarved(): void;
   sendMethod<N extends keyof MethodArgs>(channel: number, name: N, args: Partial<MethodArgs[N]>): void;
   /** basic.deliver and the message's content frames. */
   /** `headerPayload` replaces the publisher's content header (a quorum queue adds x-delivery-count). */

@@ -127,17 +127,17 @@ export class ClientConnection implements ChannelHost {
     return this.vhost?.name;
   }
 
-  /**
-   * Whether consumers may write more deliveries now. A refusal marks the
-   * connection starved, so the socket's drain (or the next flush that frees
-   * space) wakes the consumers again.
-   */
+  /** Whether consumers may write more deliveries now: the socket takes data and the output is below the high water. */
   canWrite(): boolean {
-    if (this.socketBlocked || this.out.size >= OUTPUT_HIGH_WATER) {
-      this.starved = true;
-      return false;
-    }
-    return true;
+    return !this.socketBlocked && this.out.size < OUTPUT_HIGH_WATER;
+  }
+
+  /**
+   * A consumer was refused by canWrite(): the connection is starved, so the
+   * socket's drain (or the next flush that frees space) wakes the consumers again.
+   */
+  markStarved(): void {
+    this.starved = true;
   }
 
   // ---- input --------------------------------------------------------------

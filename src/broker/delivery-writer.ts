@@ -2,14 +2,28 @@
  * The broker's hot write path: basic.deliver / basic.get-ok / basic.return
  * followed by the publisher's own content header bytes and the body, written
  * directly into the connection's output buffer. The generic generated encoder
- * would allocate a Buffer per frame; this writes in place.
+ * would allocate a Buffer per frame; this writes in place, with the frame
+ * headers from protocol/frame-writer.ts (the one frame encoder).
  */
-import { FRAME_END, FrameType } from '../protocol/index.js';
+import {
+  FRAME_END,
+  FRAME_HEADER_SIZE,
+  FRAME_OVERHEAD,
+  FrameType,
+  METHODS,
+  writeFrameHeader,
+} from '../protocol/index.js';
 import type { OutputBuffer } from './output-buffer.js';
 import type { StoredMessage } from './stored-message.js';
 
-const BASIC = 60;
-const DELIVER = 60;
+const { classId: BASIC, methodId: DELIVER } = METHODS['basic.deliver'];
+/** Body slices at least this large go out without copying (output-buffer.ts queues them as they are). */
+const ZERO_COPY_BODY = 16 * 1024;
+
+/** A frame header at `out.pos` (room already ensured); `out.pos` moves to the payload. */
+function frameHeader(out: OutputBuffer, type: number, channel: number, size: number): void {
+  out.pos = writeFrameHeader(out.buf, out.pos, type, channel, size);
+}
 
 function shortStrLen(s: string): number {
   return Buffer.byteLength(s);
@@ -36,14 +50,11 @@ export function writeDelivery(
   const exLen = shortStrLen(message.exchange);
   const rkLen = shortStrLen(message.routingKey);
   const payloadSize = 4 + 1 + ctLen + 8 + 1 + 1 + exLen + 1 + rkLen;
-  out.ensure(payloadSize + 8);
-  const b = out.buf;
-  b[out.pos] = FrameType.METHOD;
-  b.writeUInt16BE(channel, out.pos + 1);
-  b.writeUInt32BE(payloadSize, out.pos + 3);
-  b.writeUInt16BE(BASIC, out.pos + 7);
-  b.writeUInt16BE(DELIVER, out.pos + 9);
-  out.pos += 11;
+  out.ensure(payloadSize + FRAME_OVERHEAD);
+  frameHeader(out, FrameType.METHOD, channel, payloadSize);
+  out.buf.writeUInt16BE(BASIC, out.pos);
+  out.buf.writeUInt16BE(DELIVER, out.pos + 2);
+  out.pos += 4;
   writeShortStr(out, consumerTag, ctLen);
   writeUInt64(out.buf, out.pos, deliveryTag);
   out.pos += 8;
@@ -62,43 +73,30 @@ export function writeContent(
   message: StoredMessage,
   hp: Buffer = message.headerPayload,
 ): void {
-  out.ensure(hp.length + 8);
-  let b = out.buf;
-  b[out.pos] = FrameType.HEADER;
-  b.writeUInt16BE(channel, out.pos + 1);
-  b.writeUInt32BE(hp.length, out.pos + 3);
-  out.pos += 7;
-  hp.copy(b, out.pos);
+  out.ensure(hp.length + FRAME_OVERHEAD);
+  frameHeader(out, FrameType.HEADER, channel, hp.length);
+  hp.copy(out.buf, out.pos);
   out.pos += hp.length;
-  b[out.pos++] = FRAME_END;
+  out.buf[out.pos++] = FRAME_END;
 
   // Read back from the store when paged out (DiskStore body budget).
   const body = message.loadBody();
-  const max = frameMax - 8;
+  const max = frameMax - FRAME_OVERHEAD;
   for (let off = 0; off < body.length; off += max) {
     const n = Math.min(max, body.length - off);
-    if (n >= 16 * 1024) {
+    if (n >= ZERO_COPY_BODY) {
       // Large slices go out without copying.
-      out.ensure(7);
-      b = out.buf;
-      b[out.pos] = FrameType.BODY;
-      b.writeUInt16BE(channel, out.pos + 1);
-      b.writeUInt32BE(n, out.pos + 3);
-      out.pos += 7;
+      out.ensure(FRAME_HEADER_SIZE);
+      frameHeader(out, FrameType.BODY, channel, n);
       out.append(body.subarray(off, off + n));
       out.ensure(1);
-      out.buf[out.pos++] = FRAME_END;
     } else {
-      out.ensure(n + 8);
-      b = out.buf;
-      b[out.pos] = FrameType.BODY;
-      b.writeUInt16BE(channel, out.pos + 1);
-      b.writeUInt32BE(n, out.pos + 3);
-      out.pos += 7;
-      body.copy(b, out.pos, off, off + n);
+      out.ensure(n + FRAME_OVERHEAD);
+      frameHeader(out, FrameType.BODY, channel, n);
+      body.copy(out.buf, out.pos, off, off + n);
       out.pos += n;
-      b[out.pos++] = FRAME_END;
     }
+    out.buf[out.pos++] = FRAME_END;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { FieldTable, FieldTag, FieldValue } from '../protocol/index.js';
 import { inferFieldTag, Typed } from '../protocol/index.js';
+import { preconditionFailed } from './errors.js';
 import { timestampSeconds } from './exchanges/router.js';
 
 const TYPE_NAMES: Readonly<Record<FieldTag, string>> = {
@@ -98,4 +99,27 @@ export function describeArg(v: FieldValue | undefined): string {
 /** Whether a table value is present (RabbitMQ's table_lookup finds the key). */
 export function hasArg(table: FieldTable, key: string): boolean {
   return Object.hasOwn(table, key);
+}
+
+/**
+ * rabbit_misc:assert_args_equivalence for one key: equal when both are absent,
+ * or of the same type class with == values. When both are present the text
+ * shows the bare values ("received '2000' but current is '1000'"); when one
+ * is absent it shows "none" and "the value 'V' of type 'T'".
+ */
+export function assertArgEquivalent(received: FieldTable, current: FieldTable, key: string, what: string): void {
+  const r = hasArg(received, key) ? received[key] : undefined;
+  const c = hasArg(current, key) ? current[key] : undefined;
+  if (r === undefined && c === undefined) return;
+  let rs: string;
+  let cs: string;
+  if (r !== undefined && c !== undefined) {
+    if (argsEquivalent(r, c)) return;
+    rs = `'${erlangFormat(r)}'`;
+    cs = `'${erlangFormat(c)}'`;
+  } else {
+    rs = describeArg(r);
+    cs = describeArg(c);
+  }
+  throw preconditionFailed(`inequivalent arg '${key}' for ${what}: received ${rs} but current is ${cs}`);
 }

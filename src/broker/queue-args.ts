@@ -41,6 +41,92 @@ export function typeNameOf(v: FieldValue): string {
   return rabbitTypeOf(v);
 }
 
+/** Builds the error of one bad argument: "invalid arg 'x-…' for queue 'q' in vhost '/': <why>". */
+type Fail = (why: string) => Error;
+
+/**
+ * One queue argument's check: given its value (present), validates it and
+ * records it in the settings. `fail` builds the 406 for this argument.
+ */
+type ArgRule = (v: FieldValue, s: QueueSettings, fail: Fail) => void;
+
+// rabbit_amqqueue:check_int_arg; its reason is a string, which Erlang's ~p prints quoted.
+function int(v: FieldValue, fail: Fail): number {
+  const n = integerOf(v);
+  if (n === undefined) throw fail(`"expected integer, got ${rabbitTypeOf(v)}"`);
+  return n;
+}
+
+function nonNegative(v: FieldValue, fail: Fail): number {
+  const n = int(v, fail);
+  if (n < 0) throw fail(`{value_negative,${n}}`);
+  return n;
+}
+
+// rabbit_misc:check_expiry: not negative, at most ten years.
+function expiry(v: FieldValue, fail: Fail, zeroAllowed: boolean): number {
+  const n = int(v, fail);
+  if (n === 0 && !zeroAllowed) throw fail(`{value_zero,${n}}`);
+  if (n < 0) throw fail(`{value_negative,${n}}`);
+  if (n > Number(MAX_EXPIRY_MS)) throw fail(`{value_too_large,${n}}`);
+  return n;
+}
+
+function str(v: FieldValue, fail: Fail): string {
+  if (typeof v !== 'string') throw fail(`{unacceptable_type,${rabbitTypeOf(v)}}`);
+  return v;
+}
+
+/** rabbit_amqqueue:check_queue_mode / check_queue_type: a string from a known set; the reason is a quoted string. */
+function oneOf(v: FieldValue, fail: Fail, allowed: readonly string[], what: string): string {
+  const x = str(v, fail);
+  if (!allowed.includes(x)) throw fail(`"unsupported ${what} '${x}'"`);
+  return x;
+}
+
+/** Checked in the order of rabbit_amqqueue:declare_args(), which decides the error when several are bad. */
+const ARG_RULES: readonly (readonly [string, ArgRule])[] = [
+  ['x-expires', (v, s, fail) => (s.expires = expiry(v, fail, false))],
+  ['x-message-ttl', (v, s, fail) => (s.messageTtl = expiry(v, fail, true))],
+  ['x-dead-letter-exchange', (v, s, fail) => (s.deadLetterExchange = str(v, fail))],
+  [
+    'x-dead-letter-routing-key',
+    (v, s, fail) => {
+      const key = str(v, fail);
+      if (s.deadLetterExchange === undefined) throw fail('routing_key_but_no_dlx_defined');
+      s.deadLetterRoutingKey = key;
+    },
+  ],
+  ['x-max-length', (v, s, fail) => (s.maxLength = nonNegative(v, fail))],
+  ['x-max-length-bytes', (v, s, fail) => (s.maxLengthBytes = nonNegative(v, fail))],
+  [
+    'x-max-priority',
+    (v, s, fail) => {
+      const n = nonNegative(v, fail);
+      if (n > 255) throw fail(`{max_value_exceeded,${n}}`);
+      s.maxPriority = n;
+    },
+  ],
+  [
+    'x-overflow',
+    (v, s, fail) => {
+      const o = str(v, fail);
+      if (o !== 'drop-head' && o !== 'reject-publish' && o !== 'reject-publish-dlx') throw fail('invalid_overflow');
+      s.overflow = o;
+    },
+  ],
+  ['x-queue-mode', (v, _s, fail) => oneOf(v, fail, ['default', 'lazy'], 'queue mode')],
+  [
+    'x-single-active-consumer',
+    (v, s, fail) => {
+      if (typeof v !== 'boolean') throw fail(`{unacceptable_type,${rabbitTypeOf(v)}}`);
+      s.singleActiveConsumer = v;
+    },
+  ],
+  // queue-types.ts reads the type itself; here it is only validated.
+  ['x-queue-type', (v, _s, fail) => oneOf(v, fail, ['classic', 'quorum', 'stream'], 'queue type')],
+];
+
 export function parseQueueArgs(args: FieldTable, queue: string, vhost: string): QueueSettings {
   const what = describeQueue(queue, vhost);
   // rabbit_channel checks the dead-letter exchange's type before any other argument (rabbit_misc:r_arg).
@@ -48,73 +134,32 @@ export function parseQueueArgs(args: FieldTable, queue: string, vhost: string): 
   if (dlxArg !== undefined && typeof dlxArg !== 'string') {
     throw preconditionFailed(`invalid type '${rabbitTypeOf(dlxArg)}' for arg 'x-dead-letter-exchange' in ${what}`);
   }
-  const fail = (key: string, why: string) => preconditionFailed(`invalid arg '${key}' for ${what}: ${why}`);
-  // rabbit_amqqueue:check_int_arg; its reason is a string, which Erlang's ~p prints quoted.
-  const int = (key: string): number | undefined => {
+  const settings: QueueSettings = { overflow: 'drop-head', singleActiveConsumer: false };
+  for (const [key, rule] of ARG_RULES) {
     const v = args[key];
-    if (v === undefined) return undefined;
-    const n = integerOf(v);
-    if (n === undefined) throw fail(key, `"expected integer, got ${rabbitTypeOf(v)}"`);
-    return n;
-  };
-  const nonNegative = (key: string): number | undefined => {
-    const n = int(key);
-    if (n !== undefined && n < 0) throw fail(key, `{value_negative,${n}}`);
-    return n;
-  };
-  // rabbit_misc:check_expiry: not negative, at most ten years.
-  const expiry = (key: string, zeroAllowed: boolean): number | undefined => {
-    const n = int(key);
-    if (n === undefined) return undefined;
-    if (n === 0 && !zeroAllowed) throw fail(key, `{value_zero,${n}}`);
-    if (n < 0) throw fail(key, `{value_negative,${n}}`);
-    if (n > Number(MAX_EXPIRY_MS)) throw fail(key, `{value_too_large,${n}}`);
-    return n;
-  };
-  const str = (key: string): string | undefined => {
-    const v = args[key];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') throw fail(key, `{unacceptable_type,${rabbitTypeOf(v)}}`);
-    return v;
-  };
-
-  // Checked in the order of rabbit_amqqueue:declare_args(), which decides the error when several are bad.
-  const expires = expiry('x-expires', false);
-  const ttl = expiry('x-message-ttl', true);
-  const dlx = str('x-dead-letter-exchange');
-  const dlrk = str('x-dead-letter-routing-key');
-  if (dlrk !== undefined && dlx === undefined)
-    throw fail('x-dead-letter-routing-key', 'routing_key_but_no_dlx_defined');
-  const maxLength = nonNegative('x-max-length');
-  const maxLengthBytes = nonNegative('x-max-length-bytes');
-  const maxPriority = nonNegative('x-max-priority');
-  if (maxPriority !== undefined && maxPriority > 255)
-    throw fail('x-max-priority', `{max_value_exceeded,${maxPriority}}`);
-  const overflowArg = str('x-overflow') ?? 'drop-head';
-  if (overflowArg !== 'drop-head' && overflowArg !== 'reject-publish' && overflowArg !== 'reject-publish-dlx') {
-    throw fail('x-overflow', 'invalid_overflow');
+    if (v !== undefined) rule(v, settings, (why) => preconditionFailed(`invalid arg '${key}' for ${what}: ${why}`));
   }
-  // rabbit_amqqueue:check_queue_mode / check_queue_type: a string from a known set; the reason is a quoted string.
-  const mode = str('x-queue-mode');
-  if (mode !== undefined && mode !== 'default' && mode !== 'lazy') {
-    throw fail('x-queue-mode', `"unsupported queue mode '${mode}'"`);
-  }
-  const sac = args['x-single-active-consumer'];
-  if (sac !== undefined && typeof sac !== 'boolean') {
-    throw fail('x-single-active-consumer', `{unacceptable_type,${rabbitTypeOf(sac)}}`);
-  }
-  const queueType = str('x-queue-type');
-  if (queueType !== undefined && queueType !== 'classic' && queueType !== 'quorum' && queueType !== 'stream') {
-    throw fail('x-queue-type', `"unsupported queue type '${queueType}'"`);
-  }
-
-  const settings: QueueSettings = { overflow: overflowArg, singleActiveConsumer: sac === true };
-  if (ttl !== undefined) settings.messageTtl = ttl;
-  if (expires !== undefined) settings.expires = expires;
-  if (maxLength !== undefined) settings.maxLength = maxLength;
-  if (maxLengthBytes !== undefined) settings.maxLengthBytes = maxLengthBytes;
-  if (dlx !== undefined) settings.deadLetterExchange = dlx;
-  if (dlrk !== undefined) settings.deadLetterRoutingKey = dlrk;
-  if (maxPriority !== undefined) settings.maxPriority = maxPriority;
   return settings;
 }
+
+/** Queue arguments whose value must match on redeclare (rabbit_amqqueue:declare_args). */
+export const EQUIVALENT_QUEUE_ARGS = [
+  'x-expires',
+  'x-message-ttl',
+  'x-dead-letter-exchange',
+  'x-dead-letter-routing-key',
+  'x-max-length',
+  'x-max-length-bytes',
+  'x-max-in-memory-length',
+  'x-max-in-memory-bytes',
+  'x-max-priority',
+  'x-overflow',
+  'x-queue-mode',
+  'x-single-active-consumer',
+  'x-queue-type',
+  'x-quorum-initial-group-size',
+  'x-max-age',
+  'x-max-segment-size',
+  'x-initial-cluster-size',
+  'x-queue-leader-locator',
+];

@@ -9,14 +9,13 @@
  * backlog in the queue rather than in a socket buffer.
  */
 import type { FieldTable } from '../protocol/index.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { FifoList, type MessageList, PriorityList } from './message-list.js';
 import type { MessageStore } from './message-store.js';
 import type { QueueSettings } from './queue-args.js';
+import { QueueConsumers } from './queue-consumers.js';
 import type { QueueEntry } from './queue-entry.js';
 import type { StoredMessage } from './stored-message.js';
-
-/** The longest delay setTimeout honours (2^31 - 1 ms). */
-const MAX_TIMER_MS = 0x7fff_ffff;
 
 /**
  * What a queue needs from a subscriber. Channels implement delivery; queues
@@ -86,9 +85,7 @@ export interface QueueDiscards {
 
 export class Queue {
   readonly ready: MessageList;
-  private readonly consumers: Consumer[] = [];
-  private readonly browsers: Consumer[] = [];
-  private rr = 0;
+  private readonly subscribers = new QueueConsumers<Consumer>();
   private seq = 0;
   /** Entries handed out and not yet acknowledged, rejected or requeued. */
   unacked = 0;
@@ -96,9 +93,10 @@ export class Queue {
   private hadConsumer = false;
   private dispatching = false;
   private dispatchAgain = false;
-  private expiryTimer: NodeJS.Timeout | undefined;
-  private expiryAt = Number.POSITIVE_INFINITY;
-  private unusedTimer: NodeJS.Timeout | undefined;
+  /** The head's expiry (message or queue TTL). */
+  private readonly expiry = new DeadlineTimer(() => this.expireHead(Date.now()));
+  /** x-expires: the queue is deleted when unused until then. */
+  private readonly unused = new DeadlineTimer(() => this.host.queueUnused(this));
   readonly stats: QueueStats = { publish: 0, deliver: 0, deliverNoAck: 0, get: 0, getNoAck: 0, ack: 0, redeliver: 0 };
   readonly discards: QueueDiscards = {
     ringOverflow: 0,
@@ -128,16 +126,16 @@ export class Queue {
   }
 
   get consumerCount(): number {
-    return this.consumers.length + this.browsers.length;
+    return this.subscribers.size;
   }
 
   get allConsumers(): readonly Consumer[] {
-    return [...this.consumers, ...this.browsers];
+    return this.subscribers.all;
   }
 
   /** The consumer that may receive messages when single-active-consumer is on. */
   get activeConsumer(): Consumer | undefined {
-    return this.settings.singleActiveConsumer ? this.consumers[0] : undefined;
+    return this.settings.singleActiveConsumer ? this.subscribers.consumers[0] : undefined;
   }
 
   /**
@@ -166,7 +164,9 @@ export class Queue {
     // A fresh message goes straight to a consumer with credit before its expiry is looked at
     // (rabbit_amqqueue_process:attempt_delivery), so TTL 0 reaches a waiting consumer.
     const direct =
-      this.ready.length === 0 && this.consumers.length > 0 && !this.deleted ? this.nextConsumer() : undefined;
+      this.ready.length === 0 && this.subscribers.consumers.length > 0 && !this.deleted
+        ? this.nextConsumer()
+        : undefined;
     if (direct !== undefined) {
       this.deliverTo(direct, entry);
       return true;
@@ -252,7 +252,7 @@ export class Queue {
 
   private dispatchOnce(): void {
     const now = Date.now();
-    if (this.consumers.length > 0) {
+    if (this.subscribers.consumers.length > 0) {
       while (this.ready.length > 0) {
         const c = this.nextConsumer();
         if (c === undefined) break;
@@ -264,7 +264,7 @@ export class Queue {
         this.deliverTo(c, entry);
       }
     }
-    for (const b of this.browsers) this.feedBrowser(b);
+    for (const b of this.subscribers.browsers) this.feedBrowser(b);
     this.expireHead(now);
   }
 
@@ -295,27 +295,7 @@ export class Queue {
 
   /** Round robin among the highest-priority consumers that have credit (RabbitMQ consumer priorities). */
   private nextConsumer(): Consumer | undefined {
-    const cs = this.consumers;
-    if (this.settings.singleActiveConsumer) {
-      const active = cs[0];
-      return active?.canTake() ? active : undefined;
-    }
-    const n = cs.length;
-    const top = (cs[0] as Consumer).priority;
-    let best: Consumer | undefined;
-    let bestIdx = 0;
-    for (let i = 0; i < n; i++) {
-      const idx = (this.rr + i) % n;
-      const c = cs[idx] as Consumer;
-      if (!c.canTake()) continue;
-      if (best === undefined || c.priority > best.priority) {
-        best = c;
-        bestIdx = idx;
-        if (c.priority === top) break;
-      }
-    }
-    if (best !== undefined) this.rr = bestIdx + 1;
-    return best;
+    return this.subscribers.next(this.settings.singleActiveConsumer);
   }
 
   /** basic.get: takes the next live message, or undefined. */
@@ -421,44 +401,19 @@ export class Queue {
 
   /** One timer per queue for the head's expiry, never one per message. */
   private armExpiry(): void {
-    const head = this.ready.peek();
-    const at = head?.expiresAt ?? Number.POSITIVE_INFINITY;
-    if (at === this.expiryAt) return;
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    this.expiryAt = at;
-    if (at === Number.POSITIVE_INFINITY) return;
-    this.expiryTimer = setTimeout(
-      () => {
-        this.expiryTimer = undefined;
-        this.expiryAt = Number.POSITIVE_INFINITY;
-        this.expireHead(Date.now());
-      },
-      // TTLs reach ten years; Node fires longer timeouts at once, so wake up early and re-arm.
-      Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
-    );
-    this.expiryTimer.unref();
+    const at = this.ready.peek()?.expiresAt ?? Number.POSITIVE_INFINITY;
+    if (at !== this.expiry.at) this.expiry.set(at);
   }
 
   addConsumer(c: Consumer): void {
     this.hadConsumer = true;
-    this.clearUnusedTimer();
-    if (c.browse) {
-      this.browsers.push(c);
-    } else {
-      // Stable insertion by descending priority keeps round robin fair within a priority.
-      let i = this.consumers.length;
-      while (i > 0 && (this.consumers[i - 1] as Consumer).priority < c.priority) i--;
-      this.consumers.splice(i, 0, c);
-    }
+    this.unused.clear();
+    this.subscribers.add(c);
     this.dispatch();
   }
 
   removeConsumer(c: Consumer): void {
-    const list = c.browse ? this.browsers : this.consumers;
-    const i = list.indexOf(c);
-    if (i < 0) return;
-    list.splice(i, 1);
+    if (!this.subscribers.remove(c)) return;
     if (this.consumerCount === 0) {
       // auto-delete: deleted when its last consumer goes, if it ever had one (AMQP 0-9-1 queue.declare).
       if (this.autoDelete && this.hadConsumer) {
@@ -480,23 +435,9 @@ export class Queue {
   touch(): void {
     const ms = this.settings.expires;
     if (ms === undefined || this.deleted) return;
-    this.clearUnusedTimer();
+    this.unused.clear();
     if (this.consumerCount > 0) return;
-    const at = Date.now() + ms;
-    // x-expires reaches ten years; Node fires longer timeouts at once, so wake up early and re-arm.
-    const arm = () => {
-      this.unusedTimer = setTimeout(
-        () => (Date.now() < at ? arm() : this.host.queueUnused(this)),
-        Math.min(MAX_TIMER_MS, at - Date.now()),
-      );
-      this.unusedTimer.unref();
-    };
-    arm();
-  }
-
-  private clearUnusedTimer(): void {
-    if (this.unusedTimer) clearTimeout(this.unusedTimer);
-    this.unusedTimer = undefined;
+    this.unused.set(Date.now() + ms);
   }
 
   /** queue.purge: drops the ready messages (not the unacknowledged ones) and returns how many. */
@@ -514,12 +455,9 @@ export class Queue {
     const count = this.ready.length;
     this.purge();
     this.deleted = true;
-    this.clearUnusedTimer();
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    const all = [...this.consumers, ...this.browsers];
-    this.consumers.length = 0;
-    this.browsers.length = 0;
-    for (const c of all) c.cancelledByQueue(this);
+    this.unused.clear();
+    this.expiry.clear();
+    for (const c of this.subscribers.clear()) c.cancelledByQueue(this);
     if (this.durable) this.host.store.queueDeleted(this);
     return count;
   }

@@ -18,11 +18,11 @@ import {
 import { type BindingDestination, Exchange } from './exchange.js';
 import { isExchangeKind, validateBindingArgs } from './exchanges/create-router.js';
 import { bindingIdentity, type ExchangeKind } from './exchanges/router.js';
-import { argsEquivalent, describeArg, erlangFormat, hasArg, rabbitTypeOf } from './field-terms.js';
+import { assertArgEquivalent, hasArg, rabbitTypeOf } from './field-terms.js';
 import type { MessageStore } from './message-store.js';
 import { PUBLISH_REFUSED, PUBLISH_ROUTED, type PublishExtras } from './publish.js';
 import { type DeadLetterReason, Queue, type QueueHost } from './queue.js';
-import { parseQueueArgs } from './queue-args.js';
+import { EQUIVALENT_QUEUE_ARGS, parseQueueArgs } from './queue-args.js';
 import { checkQueueType } from './queue-types.js';
 import type { StoredMessage } from './stored-message.js';
 
@@ -440,28 +440,6 @@ export class VHost implements QueueHost {
   }
 }
 
-/** Queue arguments whose value must match on redeclare (rabbit_amqqueue:declare_args). */
-const EQUIVALENT_QUEUE_ARGS = [
-  'x-expires',
-  'x-message-ttl',
-  'x-dead-letter-exchange',
-  'x-dead-letter-routing-key',
-  'x-max-length',
-  'x-max-length-bytes',
-  'x-max-in-memory-length',
-  'x-max-in-memory-bytes',
-  'x-max-priority',
-  'x-overflow',
-  'x-queue-mode',
-  'x-single-active-consumer',
-  'x-queue-type',
-  'x-quorum-initial-group-size',
-  'x-max-age',
-  'x-max-segment-size',
-  'x-initial-cluster-size',
-  'x-queue-leader-locator',
-];
-
 function lockedError(queue: string, vhost: string) {
   return resourceLocked(
     `cannot obtain exclusive access to locked ${describeQueue(queue, vhost)}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
@@ -474,29 +452,6 @@ function hasBinding(x: Exchange, destination: BindingDestination, key: string, a
     if (b.destination === destination && bindingIdentity(b.bindingKey, b.args) === id) return true;
   }
   return false;
-}
-
-/**
- * rabbit_misc:assert_args_equivalence for one key: equal when both are absent,
- * or of the same type class with == values. When both are present the text
- * shows the bare values ("received '2000' but current is '1000'"); when one
- * is absent it shows "none" and "the value 'V' of type 'T'".
- */
-function assertArgEquivalent(received: FieldTable, current: FieldTable, key: string, what: string): void {
-  const r = hasArg(received, key) ? received[key] : undefined;
-  const c = hasArg(current, key) ? current[key] : undefined;
-  if (r === undefined && c === undefined) return;
-  let rs: string;
-  let cs: string;
-  if (r !== undefined && c !== undefined) {
-    if (argsEquivalent(r, c)) return;
-    rs = `'${erlangFormat(r)}'`;
-    cs = `'${erlangFormat(c)}'`;
-  } else {
-    rs = describeArg(r);
-    cs = describeArg(c);
-  }
-  throw preconditionFailed(`inequivalent arg '${key}' for ${what}: received ${rs} but current is ${cs}`);
 }
 
 export const NO_ROUTE = ReplyCode.NO_ROUTE;

@@ -384,7 +384,10 @@ function need(n: number, end: number): number {
   return o;
 }
 
-/** Parses the tagged value at `pos` (which is < end), leaving `pos` after it. */
+/**
+ * Parses the tagged value at `pos` (which is < end), leaving `pos` after it:
+ * the length-prefixed types here, the fixed-size ones in parseFixed.
+ */
 function parseValue(buf: Buffer, end: number, depth: number): FieldValue {
   const tag = buf[pos]!;
   let o: number;
@@ -397,13 +400,6 @@ function parseValue(buf: Buffer, end: number, depth: number): FieldValue {
       pos = o + 4 + n;
       return buf.toString('utf8', o + 4, pos);
     }
-    case 0x49: // I
-      return buf.readInt32BE(need(4, end));
-    case 0x74: // t — RabbitMQ reads any non-zero octet as true
-      return buf[need(1, end)] !== 0;
-    case 0x56: // V
-      pos += 1;
-      return null;
     case 0x46: {
       // F
       o = need(4, end);
@@ -430,9 +426,24 @@ function parseValue(buf: Buffer, end: number, depth: number): FieldValue {
       pos = o + 4 + n;
       return buf.subarray(o + 4, pos);
     }
+    default:
+      return parseFixed(buf, tag, end);
+  }
+}
+
+/** The fixed-size field values (and void), tag at `pos`; leaves `pos` after the value. */
+function parseFixed(buf: Buffer, tag: number, end: number): FieldValue {
+  switch (tag) {
+    case 0x49: // I
+      return buf.readInt32BE(need(4, end));
+    case 0x74: // t — RabbitMQ reads any non-zero octet as true
+      return buf[need(1, end)] !== 0;
+    case 0x56: // V
+      pos += 1;
+      return null;
     case 0x54: {
       // T
-      o = need(8, end);
+      const o = need(8, end);
       const hi = buf.readUInt32BE(o);
       const seconds = hi * TWO_32 + buf.readUInt32BE(o + 4);
       if (seconds <= MAX_DATE_SECONDS) return new Date(seconds * 1000);
@@ -458,9 +469,11 @@ function parseValue(buf: Buffer, end: number, depth: number): FieldValue {
       return new Typed('uint32', buf.readUInt32BE(need(4, end)));
     case 0x66: // f
       return new Typed('float', buf.readFloatBE(need(4, end)));
-    case 0x44: // D
-      o = need(5, end);
+    case 0x44: {
+      // D
+      const o = need(5, end);
       return new Typed('decimal', { scale: buf[o]!, value: buf.readUInt32BE(o + 1) });
+    }
     default:
       throw frameError(`unknown field value type 0x${tag.toString(16).padStart(2, '0')}`);
   }

@@ -94,9 +94,13 @@ describe('prefetch accounting', () => {
     publish(ch, '', 'q', 'held');
     expect(host.of('basic.deliver')).toHaveLength(0);
     expect(q.messageCount).toBe(1);
+    // The refusal is reported to the connection as starvation, not by canWrite() itself.
+    const starved = host.starved;
+    expect(starved).toBeGreaterThan(0);
     host.writable = true;
     ch.kickConsumers();
     expect(host.of('basic.deliver').map((d) => d.body)).toEqual(['held']);
+    expect(host.starved).toBe(starved);
   });
 });
 

@@ -38,6 +38,8 @@ export class RecordingHost implements ChannelHost {
   readonly capabilities = { consumerCancelNotify: true };
   readonly sent: Sent[] = [];
   writable = true;
+  /** markStarved() calls: consumers refused because the connection could not write. */
+  starved = 0;
   private hooks: (() => void)[] = [];
   private lastContent: Sent | undefined;
 
@@ -45,6 +47,9 @@ export class RecordingHost implements ChannelHost {
 
   canWrite(): boolean {
     return this.writable;
+  }
+  markStarved(): void {
+    this.starved++;
   }
   sendMethod<N extends keyof MethodArgs>(_channel: number, name: N, args: Partial<MethodArgs[N]>): void {
     const s: Sent = { name, args: { ...(args as Record<string, unknown>) } };
