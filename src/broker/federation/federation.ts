@@ -7,13 +7,14 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogLevel } from '../options.js';
 import type { VHost } from '../vhost.js';
+import { resolveFederationId } from './federation-id.js';
 import { FederationLink } from './link.js';
 import { parseShovelDefinition, ShovelDefinitionError } from './shovel-definition.js';
 
 /** What the federation manager needs from the broker. */
 export interface FederationHost {
   readonly vhosts: ReadonlyMap<string, VHost>;
-  readonly options: { readonly dataDir: string | undefined };
+  readonly options: { readonly dataDir: string | undefined; readonly federationId: string | undefined };
   log(level: LogLevel, message: string): void;
 }
 
@@ -34,8 +35,18 @@ const FILE = 'federation.json';
 
 export class Federation {
   private readonly entries = new Map<string, Entry>();
+  #id: string | undefined;
 
   constructor(private readonly host: FederationHost) {}
+
+  /**
+   * This broker's federation id (federation-id.ts), advertised as the `qpid.federation_id` server
+   * property. Resolved on first use: the broker's options and data directory exist by then.
+   */
+  get id(): string {
+    this.#id ??= resolveFederationId(this.host.options.federationId, this.host.options.dataDir);
+    return this.#id;
+  }
 
   /** Creates or replaces a shovel; throws ShovelDefinitionError for a definition it cannot run. */
   put(vhost: string, name: string, value: unknown): void {
@@ -55,7 +66,10 @@ export class Federation {
     const key = keyOf(vhost, name);
     const old = this.entries.get(key);
     if (old) void old.link.stop();
-    const link = new FederationLink(name, v, definition, (line) => this.host.log('info', line));
+    const link = new FederationLink(name, v, definition, {
+      federationId: this.id,
+      log: (line) => this.host.log('info', line),
+    });
     const parameter: ShovelParameter = { vhost, name, value: raw, durable: durableFlag !== false };
     this.entries.set(key, { parameter, link });
     link.start();
@@ -83,6 +97,7 @@ export class Federation {
 
   /** Starts the durable shovels saved by an earlier run (broker start). */
   restore(): void {
+    void this.id; // at start: a bad --federation-id fails here, and <data-dir>/federation-id is made
     const dir = this.host.options.dataDir;
     if (dir === undefined || !existsSync(join(dir, FILE))) return;
     const saved = JSON.parse(readFileSync(join(dir, FILE), 'utf8')) as ShovelParameter[];
