@@ -75,8 +75,8 @@ export interface BrokerOptions {
   /** Data directory for durable state; undefined keeps everything in memory. */
   dataDir: string | undefined;
   /**
-   * This broker's id in federation traces (qpid-route's loop prevention, docs/federation.md); no
-   * commas. Default: the one kept in `<data-dir>/federation-id`, else random for the process.
+   * This broker's id in federation traces (qpid-route's loop prevention, docs/federation.md).
+   * Default: the one kept in `<data-dir>/federation-id`, else random for the process.
    */
   federationId: string | undefined;
   /**

@@ -13,10 +13,12 @@
  * broker's bridge binding would keep the next one's alive after the last real consumer unbound.
  */
 import type { Channel } from 'amqplib';
+import { toAmqplibTable } from '../../messaging/wire.js';
 import type { FieldTable } from '../../protocol/index.js';
 import type { Exchange } from '../exchange.js';
 import { bindingIdentity } from '../exchanges/router.js';
 import type { VHost } from '../vhost.js';
+import { joinIds, splitIds } from './trace.js';
 
 /** Binding argument of a mirrored binding: comma-separated federation ids of the brokers it came through. */
 export const TAGS_ARG = 'x-qpid.fed.tags';
@@ -35,6 +37,20 @@ export interface BridgeTarget {
   readonly sourceId: string | undefined;
 }
 
+export interface MirrorOptions {
+  readonly vhost: VHost;
+  /** The local exchange whose bindings are mirrored. */
+  readonly exchange: string;
+  /** This broker's federation id, added to each mirrored binding's tags. */
+  readonly selfId: string;
+  /** A failed bind or unbind (the link's last_error). */
+  onError(message: string): void;
+  /** Bindings an earlier run made (or may have made) on the source: undone at attach if not wanted. */
+  readonly saved?: readonly MirroredBinding[];
+  /** The bindings that may exist at the source (`known`) changed: a durable route saves them. */
+  changed?(): void;
+}
+
 export class DynamicBindings {
   /** Bindings the source confirmed on its bridge queue (queue.bind-ok). */
   private readonly bound = new Map<string, MirroredBinding>();
@@ -51,16 +67,18 @@ export class DynamicBindings {
   /** A pass is queued and not yet started: it will see any change made now. */
   private queued = false;
 
-  constructor(
-    private readonly vhost: VHost,
-    private readonly exchangeName: string,
-    private readonly selfId: string,
-    private readonly onError: (message: string) => void,
-  ) {}
+  constructor(private readonly options: MirrorOptions) {
+    for (const b of options.saved ?? []) this.unsure.set(bindingIdentity(b.key, b.args), b);
+  }
 
   /** Bindings on the source's bridge queue (`dynamic_bindings` in /api/shovels). */
   get size(): number {
     return this.bound.size;
+  }
+
+  /** Every binding that exists, or may exist, on the source's bridge queue. */
+  get known(): MirroredBinding[] {
+    return [...new Map([...this.unsure, ...this.bound]).values()];
   }
 
   /** The link is (re)connected: watch the local exchange and bring the source to its full set. */
@@ -91,7 +109,7 @@ export class DynamicBindings {
    * at the next attach or forwarded message (link.ts calls this for each).
    */
   watch(): void {
-    const x = this.vhost.exchanges.get(this.exchangeName);
+    const x = this.options.vhost.exchanges.get(this.options.exchange);
     if (x === this.exchange) return;
     this.unobserve?.();
     this.exchange = x;
@@ -110,30 +128,38 @@ export class DynamicBindings {
         const target = this.target;
         return target === undefined ? undefined : this.apply(target, false);
       })
-      .catch((err: unknown) => this.onError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => this.options.onError(err instanceof Error ? err.message : String(err)));
   }
 
   /**
    * Binds what is wanted and not bound (all of it when `full`: bind is idempotent), then unbinds what
-   * is bound and no longer wanted: new bindings first, so a changed binding never leaves a gap.
+   * is bound and no longer wanted: new bindings first, so a changed binding never leaves a gap. The
+   * binds are recorded (and saved) as unsure before they are sent, so a crash cannot leak one.
    */
   private async apply(target: BridgeTarget, full: boolean): Promise<void> {
     const wanted = this.wanted(target.sourceId);
     const { channel, queue, exchange } = target;
-    for (const [id, b] of wanted) {
-      if (this.target !== target) return;
-      if (!full && this.bound.has(id)) continue;
-      this.unsure.set(id, b);
-      await channel.bindQueue(queue, exchange, b.key, b.args);
-      this.unsure.delete(id);
-      this.bound.set(id, b);
-    }
-    for (const [id, b] of [...this.unsure, ...this.bound]) {
-      if (this.target !== target) return;
-      if (wanted.has(id)) continue;
-      await channel.unbindQueue(queue, exchange, b.key, b.args);
-      this.unsure.delete(id);
-      this.bound.delete(id);
+    const toBind = [...wanted].filter(([id]) => full || !this.bound.has(id));
+    for (const [id, b] of toBind) this.unsure.set(id, b);
+    if (toBind.length > 0) this.options.changed?.();
+    let unbound = 0;
+    try {
+      for (const [id, b] of toBind) {
+        if (this.target !== target) return;
+        await channel.bindQueue(queue, exchange, b.key, toAmqplibTable(b.args));
+        this.unsure.delete(id);
+        this.bound.set(id, b);
+      }
+      for (const [id, b] of [...this.unsure, ...this.bound]) {
+        if (this.target !== target) return;
+        if (wanted.has(id)) continue;
+        await channel.unbindQueue(queue, exchange, b.key, toAmqplibTable(b.args));
+        this.unsure.delete(id);
+        this.bound.delete(id);
+        unbound++;
+      }
+    } finally {
+      if (unbound > 0) this.options.changed?.();
     }
   }
 
@@ -155,7 +181,7 @@ export class DynamicBindings {
     }
     const out = new Map<string, MirroredBinding>();
     for (const g of groups.values()) {
-      const tags = [...new Set([...g.tags, this.selfId])].sort().join(',');
+      const tags = joinIds([...new Set([...g.tags, this.options.selfId])].sort());
       // A headers binding matching on x- headers too (x-match *-with-x) would test the tags argument.
       const args = matchesXHeaders(g.args) ? g.args : { ...g.args, [TAGS_ARG]: tags };
       out.set(bindingIdentity(g.key, args), { key: g.key, args });
@@ -166,7 +192,7 @@ export class DynamicBindings {
 
 function tagsOf(args: FieldTable): string[] {
   const v = args[TAGS_ARG];
-  return typeof v === 'string' ? v.split(',').filter((t) => t !== '') : [];
+  return typeof v === 'string' ? splitIds(v) : [];
 }
 
 function withoutTags(args: FieldTable): FieldTable {

@@ -15,18 +15,8 @@ const FILE = 'federation-id';
 /** The connection.start server property in which a broker advertises its id (broker.ts); a link reads the source's. */
 export const FEDERATION_ID_PROPERTY = 'qpid.federation_id';
 
-/** An id the trace cannot carry (it is a comma-separated list). */
-export class FederationIdError extends Error {
-  static {
-    FederationIdError.prototype.name = 'FederationIdError';
-  }
-}
-
 export function resolveFederationId(option: string | undefined, dataDir: string | undefined): string {
-  if (option !== undefined && option !== '') {
-    if (option.includes(',')) throw new FederationIdError(`federation id '${option}' must not contain a comma`);
-    return option;
-  }
+  if (option !== undefined && option !== '') return option;
   if (dataDir === undefined) return randomUUID();
   const file = join(dataDir, FILE);
   if (existsSync(file)) {

@@ -9,7 +9,7 @@
  */
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { VHost } from '../vhost.js';
-import { DynamicBindings } from './dynamic-bindings.js';
+import { DynamicBindings, type MirroredBinding } from './dynamic-bindings.js';
 import { FEDERATION_ID_PROPERTY } from './federation-id.js';
 import { propertiesOf, publishLocal } from './local-publish.js';
 import type { ShovelDefinition } from './shovel-definition.js';
@@ -37,6 +37,10 @@ export interface LinkEnv {
   /** This broker's federation id (federation-id.ts), written into and looked for in the trace. */
   readonly federationId: string;
   log(line: string): void;
+  /** A dynamic route's bindings at the source as an earlier run left them (durable routes). */
+  readonly savedBindings?: readonly MirroredBinding[];
+  /** A dynamic route's bindings at the source changed (Federation saves a durable route's). */
+  bindingsChanged?(): void;
 }
 
 const MAX_DELAY_S = 30;
@@ -66,8 +70,15 @@ export class FederationLink {
     this.delay = definition.reconnectDelay;
     if (definition.dynamic) {
       const exchange = definition.destExchange as string; // parseShovelDefinition requires it
-      this.dynamic = new DynamicBindings(vhost, exchange, env.federationId, (e) => {
-        this.lastError = e;
+      this.dynamic = new DynamicBindings({
+        vhost,
+        exchange,
+        selfId: env.federationId,
+        onError: (e) => {
+          this.lastError = e;
+        },
+        ...(env.savedBindings === undefined ? {} : { saved: env.savedBindings }),
+        ...(env.bindingsChanged === undefined ? {} : { changed: env.bindingsChanged }),
       });
     }
   }
