@@ -117,8 +117,10 @@ export class DynamicBindings {
     if (this.target !== undefined) this.schedule();
   }
 
-  /** Queues one pass for the changes made so far; a failure is the link's last_error (the link's
-   * channel closing is what makes it reconnect, and the next attach resyncs). */
+  /**
+   * Queues one pass for the changes made so far. A failure is the link's last_error; the link's
+   * channel closing is what makes it reconnect, and the next attach resyncs.
+   */
   private schedule(): void {
     if (this.target === undefined || this.queued) return;
     this.queued = true;

@@ -119,7 +119,7 @@ export class Federation {
 
   /** Starts the durable shovels saved by an earlier run (broker start). */
   restore(): void {
-    void this.id; // at start: a bad --federation-id fails here, and <data-dir>/federation-id is made
+    void this.id; // resolved at start, so <data-dir>/federation-id exists from the first run on
     const dir = this.host.options.dataDir;
     if (dir === undefined || !existsSync(join(dir, FILE))) return;
     const saved = JSON.parse(readFileSync(join(dir, FILE), 'utf8')) as SavedShovel[];
