@@ -1,6 +1,6 @@
 // Helpers of the dynamic-route tests (test/broker/federation-*.test.ts): define a dynamic route on a
 // bundled broker, find its link, read a broker's bindings, wait for a condition.
-import amqp from 'amqplib';
+import amqp, { type Channel } from 'amqplib';
 import type { FieldTable } from '../../src/protocol/index.js';
 import type { TestBroker } from './broker.js';
 
@@ -34,13 +34,25 @@ export async function dynamicRoute(
 ): Promise<string> {
   const conn = await amqp.connect(src.url);
   try {
-    await (await conn.createChannel()).assertQueue(bridge, { durable: true });
+    return await dynamicRouteFrom(dest, await conn.createChannel(), src.url, exchange, bridge, durable);
   } finally {
     await conn.close();
   }
+}
+
+/** The same from any source broker: `declare` is a channel to it, `srcUri` its URL. */
+export async function dynamicRouteFrom(
+  dest: TestBroker,
+  declare: Channel,
+  srcUri: string,
+  exchange: string,
+  bridge: string,
+  durable = false,
+): Promise<string> {
+  await declare.assertQueue(bridge, { durable: true });
   const name = `dyn ${bridge}`;
   dest.broker.federation.put('/', name, {
-    'src-uri': src.url,
+    'src-uri': srcUri,
     'src-queue': bridge,
     'dest-uri': 'amqp://',
     'dest-exchange': exchange,
