@@ -15,6 +15,7 @@ import type { BrokerCore, BrokerStats, TrackedConnection } from './broker-core.j
 import { ClientConnection } from './client-connection.js';
 import { DirectReplyRegistry } from './direct-reply-to.js';
 import { Federation } from './federation/federation.js';
+import { FEDERATION_ID_PROPERTY } from './federation/federation-id.js';
 import { closeAll, listenAll } from './listen.js';
 import type { ManagementHost } from './management/host.js';
 import { ManagementServer } from './management/server.js';
@@ -326,6 +327,8 @@ export class Broker implements BrokerCore, ManagementHost {
       copyright: 'Licensed under the Apache License 2.0',
       information: 'qpid-messaging bundled AMQP 0-9-1 broker',
       cluster_name: `qpidd@${this.boundHost}`,
+      // Federation links read it to stamp the trace with the source's id (docs/federation.md).
+      [FEDERATION_ID_PROPERTY]: this.federation.id,
       capabilities: {
         publisher_confirms: true,
         exchange_exchange_bindings: true,

@@ -75,6 +75,11 @@ export interface BrokerOptions {
   /** Data directory for durable state; undefined keeps everything in memory. */
   dataDir: string | undefined;
   /**
+   * This broker's id in federation traces (qpid-route's loop prevention, docs/federation.md).
+   * Default: the one kept in `<data-dir>/federation-id`, else random for the process.
+   */
+  federationId: string | undefined;
+  /**
    * With a data directory: publishers are blocked while the free space of its
    * filesystem is below this many bytes (RabbitMQ disk_free_limit, default
    * 50 MB); 0 turns the check off.
@@ -123,6 +128,7 @@ export const DEFAULT_OPTIONS: BrokerOptions = {
   logger: undefined,
   tcpNoDelay: true,
   dataDir: undefined,
+  federationId: undefined,
   diskFreeLimit: 50_000_000,
   messageMemoryBudget: 256 * 1024 * 1024,
   mgmtPort: undefined,

@@ -8,8 +8,10 @@
  * - `route add DEST SRC EXCHANGE KEY`: on SRC a queue `qpid-route.<dest>.<exchange>.<key>` bound to
  *   EXCHANGE with KEY (durable with --durable, so nothing published while the link is down is lost);
  *   the shovel moves it into DEST's EXCHANGE with each message's own routing key.
- * - `dynamic add DEST SRC EXCHANGE`: the same with key `#` (topic/headers: everything; DEST's own
- *   bindings then pick). Bindings are not propagated: shovels have no such feature.
+ * - `dynamic add DEST SRC EXCHANGE`: the same queue (key `#` in its name), bound by the link itself:
+ *   on the bundled broker (`qpid.dynamic: true`) the link mirrors DEST's bindings of EXCHANGE onto it,
+ *   as Qpid propagates them (docs/federation.md "Dynamic routes and loops"); RabbitMQ's shovel cannot,
+ *   so there it is bound with `#` (topic/headers: everything; DEST's own bindings then pick).
  * - `queue add DEST SRC EXCHANGE QUEUE`: the shovel moves SRC's existing QUEUE into DEST's EXCHANGE.
  * - `--ack N`: the shovel's prefetch (acks are per message, sent once DEST confirmed: ack-mode on-confirm).
  * - `route del`/`dynamic del`/`queue del`, `route list`, `link list`, `route flush`.
@@ -193,10 +195,13 @@ async function addRoute(admin: Admin, r: Route, args: Args, io: CliIo): Promise<
     return EXIT_OK;
   }
   const durable = args.durable === true;
+  const rabbitmq = await isRabbitmq(admin);
+  // A dynamic route on the bundled broker binds its source queue itself (the mirrored bindings).
+  const dynamic = r.kind === 'dynamic' && !rabbitmq;
   let srcQueue = r.key;
   if (r.kind !== 'queue') {
     srcQueue = sourceQueue(r);
-    await prepareSource(r, srcQueue, durable, admin.timeoutMs);
+    await prepareSource(r, srcQueue, { durable, bind: !dynamic }, admin.timeoutMs);
   }
   const value: Record<string, unknown> = {
     'src-protocol': 'amqp091',
@@ -210,13 +215,22 @@ async function addRoute(admin: Admin, r: Route, args: Args, io: CliIo): Promise<
     'reconnect-delay': 1,
   };
   // RabbitMQ's runtime parameters are always durable; the bundled broker honours qpid.durable.
-  if (!(await isRabbitmq(admin))) value['qpid.durable'] = durable;
+  if (!rabbitmq) value['qpid.durable'] = durable;
+  if (dynamic) value['qpid.dynamic'] = true;
   await admin.client.putJson(paramPath(admin, name), { value });
   return EXIT_OK;
 }
 
-/** Declares the bridge queue on the source and binds it (Qpid's bridge subscribes there too). */
-async function prepareSource(r: Route, queue: string, durable: boolean, timeoutMs: number): Promise<void> {
+/**
+ * Declares the bridge queue on the source and binds it with the route's key (Qpid's bridge subscribes
+ * there too); a dynamic route's link makes the bindings itself (`bind: false`).
+ */
+async function prepareSource(
+  r: Route,
+  queue: string,
+  how: { durable: boolean; bind: boolean },
+  timeoutMs: number,
+): Promise<void> {
   let conn: amqp.ChannelModel;
   try {
     conn = await amqp.connect(amqpUri(r.src), { timeout: timeoutMs });
@@ -230,8 +244,8 @@ async function prepareSource(r: Route, queue: string, durable: boolean, timeoutM
       throw new Error(`no exchange '${r.exchange}' on source broker ${hostPort(r.src)}`);
     });
     const c2 = await conn.createChannel();
-    await c2.assertQueue(queue, { durable, autoDelete: false });
-    await c2.bindQueue(queue, r.exchange, r.key);
+    await c2.assertQueue(queue, { durable: how.durable, autoDelete: false });
+    if (how.bind) await c2.bindQueue(queue, r.exchange, r.key);
   } finally {
     await conn.close().catch(() => undefined);
   }

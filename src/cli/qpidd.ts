@@ -54,6 +54,10 @@ export async function main(
     })
     .option('data-dir', { type: 'string', describe: 'directory for durable state (default ~/.qpidd)' })
     .option('no-data-dir', { type: 'boolean', describe: 'keep everything in memory' })
+    .option('federation-id', {
+      type: 'string',
+      describe: 'id in federation traces (qpid-route loops) [default: kept in the data dir, else random]',
+    })
     .option('disk-free-limit', {
       type: 'number',
       describe: 'block publishers while the data directory has less free space (bytes; 0: off) [default: 50000000]',
@@ -209,6 +213,7 @@ export async function main(
       channelMax: args['channel-max'],
       frameMax: args['frame-max'],
       dataDir,
+      federationId: args['federation-id'],
       tls: tls.amqp,
       mgmtTls: tls.mgmt,
       diskFreeLimit: args['disk-free-limit'],

@@ -111,6 +111,11 @@ const TO_AMQPLIB_TYPE: Record<string, string> = {
   timestamp: 'timestamp',
 };
 
+/** A field table as amqplib must be given it to write each value with its own wire type (federation links bind with it). */
+export function toAmqplibTable(table: FieldTable): Record<string, unknown> {
+  return toAmqplibValue(table) as Record<string, unknown>;
+}
+
 // Every value goes to amqplib with the type the protocol layer infers (protocol/field-types.ts), not
 // amqplib's own guess (which writes 5 as int8 and 300 as int16): one inference for the whole project.
 function toAmqplibValue(v: FieldValue): unknown {

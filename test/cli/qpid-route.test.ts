@@ -1,7 +1,7 @@
 /**
  * `qpid-route` end to end between two bundled brokers (the built-in shovel, src/broker/federation):
- * routes, listings, counters, bad input, and a durable route across a destination restart mid-flow
- * with every confirmed message counted at the end. Bundled ⇄ RabbitMQ (both directions, either side
+ * routes, dynamic routes (bindings propagated), listings, counters, bad input, and a durable route
+ * across a destination restart mid-flow with every confirmed message counted at the end. Bundled ⇄ RabbitMQ (both directions, either side
  * restarted or killed mid-flow) is test/cluster/federation.test.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -60,6 +60,35 @@ describe('qpid-route between two bundled brokers', () => {
     expect((await route('route', 'del', hp(dest.url), hp(src.url), 'amq.topic', 'news.#')).code).toBe(0);
     expect((await route('route', 'list', hp(dest.url))).stdout).toBe('');
     expect((await route('link', 'list', hp(dest.url))).stdout).toBe('No Links Found\n');
+  });
+
+  test('dynamic add propagates DEST bindings to SRC: only what DEST binds crosses; dynamic del undoes it', async () => {
+    const dest = await bundled();
+    const src = await bundled();
+    const mgmt = dest.broker.mgmtUrl as string;
+    const route = (...a: string[]) => run('qpid-route', ['--mgmt-url', mgmt, ...a]);
+    const shovels = async () =>
+      (await (
+        await fetch(`${mgmt}/api/shovels`, { headers: { authorization: `Basic ${btoa('guest:guest')}` } })
+      ).json()) as { name: string; received: number; looped: number; dynamic_bindings: number }[];
+    await declareBound(dest.url, 'dyn-in', 'amq.topic', 'a.*');
+    const add = await route('dynamic', 'add', hp(dest.url), hp(src.url), 'amq.topic');
+    expect(add).toMatchObject({ code: 0, stderr: '' });
+    const name = `qpid-route dynamic 127.0.0.1:${src.port} amq.topic #`;
+    expect(dest.broker.federation.get('/', name)?.parameter.value).toMatchObject({ 'qpid.dynamic': true });
+    await poll(async () => ((await shovels())[0]?.dynamic_bindings === 1 ? true : undefined));
+    await publish(src.url, 'amq.topic', 'b.1', 0, 3);
+    await publish(src.url, 'amq.topic', 'a.1', 10, 2);
+    await poll(async () => ((await queueDepth(dest.url, 'dyn-in')) === 2 ? true : undefined));
+    expect([...(await drainSeqs(dest.url, 'dyn-in'))].sort((a, b) => a - b)).toEqual([10, 11]);
+    expect((await shovels())[0]).toMatchObject({ name, received: 2, looped: 0, dynamic_bindings: 1 });
+    expect((await route('route', 'list', hp(dest.url))).stdout).toBe(
+      `127.0.0.1:${dest.port} 127.0.0.1:${src.port} amq.topic <dynamic>\n`,
+    );
+
+    expect((await route('dynamic', 'del', hp(dest.url), hp(src.url), 'amq.topic')).code).toBe(0);
+    expect((await route('route', 'list', hp(dest.url))).stdout).toBe('');
+    expect(src.broker.vhosts.get('/')?.queues.has(`qpid-route.127.0.0.1:${dest.port}.amq.topic.#`)).toBe(false);
   });
 
   test('bad input: linking a broker to itself, unknown verbs, a missing source exchange', async () => {

@@ -5,15 +5,18 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeFieldTable, encodeFieldTable } from '../../protocol/index.js';
 import type { LogLevel } from '../options.js';
 import type { VHost } from '../vhost.js';
+import type { MirroredBinding } from './dynamic-bindings.js';
+import { resolveFederationId } from './federation-id.js';
 import { FederationLink } from './link.js';
 import { parseShovelDefinition, ShovelDefinitionError } from './shovel-definition.js';
 
 /** What the federation manager needs from the broker. */
 export interface FederationHost {
   readonly vhosts: ReadonlyMap<string, VHost>;
-  readonly options: { readonly dataDir: string | undefined };
+  readonly options: { readonly dataDir: string | undefined; readonly federationId: string | undefined };
   log(level: LogLevel, message: string): void;
 }
 
@@ -25,6 +28,17 @@ export interface ShovelParameter {
   readonly durable: boolean;
 }
 
+/** A dynamic route's binding at the source as federation.json keeps it (arguments as a base64 field table). */
+interface SavedBinding {
+  readonly key: string;
+  readonly args: string;
+}
+
+/** A durable shovel in federation.json: its parameter, and a dynamic route's bindings at the source. */
+interface SavedShovel extends ShovelParameter {
+  readonly bindings?: readonly SavedBinding[];
+}
+
 interface Entry {
   readonly parameter: ShovelParameter;
   readonly link: FederationLink;
@@ -34,11 +48,24 @@ const FILE = 'federation.json';
 
 export class Federation {
   private readonly entries = new Map<string, Entry>();
+  #id: string | undefined;
 
   constructor(private readonly host: FederationHost) {}
 
-  /** Creates or replaces a shovel; throws ShovelDefinitionError for a definition it cannot run. */
-  put(vhost: string, name: string, value: unknown): void {
+  /**
+   * This broker's federation id (federation-id.ts), advertised as the `qpid.federation_id` server
+   * property. Resolved on first use: the broker's options and data directory exist by then.
+   */
+  get id(): string {
+    this.#id ??= resolveFederationId(this.host.options.federationId, this.host.options.dataDir);
+    return this.#id;
+  }
+
+  /**
+   * Creates or replaces a shovel; throws ShovelDefinitionError for a definition it cannot run.
+   * `bindings`: what a dynamic route had bound at the source in an earlier run (restore).
+   */
+  put(vhost: string, name: string, value: unknown, bindings?: readonly MirroredBinding[]): void {
     const v = this.host.vhosts.get(vhost);
     if (v === undefined) throw new ShovelDefinitionError(`no vhost '${vhost}'`);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -55,8 +82,17 @@ export class Federation {
     const key = keyOf(vhost, name);
     const old = this.entries.get(key);
     if (old) void old.link.stop();
-    const link = new FederationLink(name, v, definition, (line) => this.host.log('info', line));
     const parameter: ShovelParameter = { vhost, name, value: raw, durable: durableFlag !== false };
+    // A replaced dynamic route hands its source bindings on: the new link undoes those it does not want.
+    const savedBindings = old?.link.dynamic?.known ?? bindings;
+    const link = new FederationLink(name, v, definition, {
+      federationId: this.id,
+      log: (line) => this.host.log('info', line),
+      ...(savedBindings === undefined ? {} : { savedBindings }),
+      bindingsChanged: () => {
+        if (parameter.durable && this.entries.get(key)?.link === link) this.save();
+      },
+    });
     this.entries.set(key, { parameter, link });
     link.start();
     if (parameter.durable || old?.parameter.durable) this.save();
@@ -83,12 +119,13 @@ export class Federation {
 
   /** Starts the durable shovels saved by an earlier run (broker start). */
   restore(): void {
+    void this.id; // resolved at start, so <data-dir>/federation-id exists from the first run on
     const dir = this.host.options.dataDir;
     if (dir === undefined || !existsSync(join(dir, FILE))) return;
-    const saved = JSON.parse(readFileSync(join(dir, FILE), 'utf8')) as ShovelParameter[];
+    const saved = JSON.parse(readFileSync(join(dir, FILE), 'utf8')) as SavedShovel[];
     for (const p of saved) {
       try {
-        this.put(p.vhost, p.name, p.value);
+        this.put(p.vhost, p.name, p.value, p.bindings?.map(decodeBinding));
       } catch (err) {
         this.host.log('warn', `federation link ${p.name} not restored: ${(err as Error).message}`);
       }
@@ -102,11 +139,24 @@ export class Federation {
   private save(): void {
     const dir = this.host.options.dataDir;
     if (dir === undefined) return;
-    const durable = [...this.entries.values()].filter((e) => e.parameter.durable).map((e) => e.parameter);
+    const durable = [...this.entries.values()]
+      .filter((e) => e.parameter.durable)
+      .map((e): SavedShovel => {
+        const known = e.link.dynamic?.known;
+        return known === undefined ? e.parameter : { ...e.parameter, bindings: known.map(encodeBinding) };
+      });
     const tmp = join(dir, `${FILE}.tmp`);
     writeFileSync(tmp, `${JSON.stringify(durable, null, 2)}\n`);
     renameSync(tmp, join(dir, FILE));
   }
+}
+
+function encodeBinding(b: MirroredBinding): SavedBinding {
+  return { key: b.key, args: encodeFieldTable(b.args).toString('base64') };
+}
+
+function decodeBinding(b: SavedBinding): MirroredBinding {
+  return { key: b.key, args: decodeFieldTable(Buffer.from(b.args, 'base64'), 0).value };
 }
 
 function keyOf(vhost: string, name: string): string {

@@ -4,11 +4,16 @@
  * acknowledged only after the local queues have it (stored, for persistent messages on durable
  * queues), so a crash of either side redelivers instead of losing. Reconnects with back-off
  * (reconnect-delay doubling to 30 s). Counters and state are what /api/shovels and qpid-stat show.
+ * A dynamic route (`qpid.dynamic`) also mirrors the local exchange's bindings onto the source queue
+ * (dynamic-bindings.ts); every link stamps and checks the federation trace (trace.ts).
  */
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { VHost } from '../vhost.js';
+import { DynamicBindings, type MirroredBinding } from './dynamic-bindings.js';
+import { FEDERATION_ID_PROPERTY } from './federation-id.js';
 import { propertiesOf, publishLocal } from './local-publish.js';
 import type { ShovelDefinition } from './shovel-definition.js';
+import { traceOf, withTrace } from './trace.js';
 
 export type LinkState = 'starting' | 'running' | 'reconnecting' | 'terminated';
 
@@ -23,6 +28,19 @@ export interface LinkCounters {
   acked: number;
   /** Connections made to the source after the first. */
   reconnects: number;
+  /** Messages dropped (and acked) because their trace held this broker's id: they came round a ring. */
+  looped: number;
+}
+
+/** What a link needs from the broker. */
+export interface LinkEnv {
+  /** This broker's federation id (federation-id.ts), written into and looked for in the trace. */
+  readonly federationId: string;
+  log(line: string): void;
+  /** A dynamic route's bindings at the source as an earlier run left them (durable routes). */
+  readonly savedBindings?: readonly MirroredBinding[];
+  /** A dynamic route's bindings at the source changed (Federation saves a durable route's). */
+  bindingsChanged?(): void;
 }
 
 const MAX_DELAY_S = 30;
@@ -32,8 +50,12 @@ export class FederationLink {
   lastError = '';
   /** Date.now() of the last state change. */
   since = Date.now();
-  readonly counters: LinkCounters = { received: 0, forwarded: 0, unroutable: 0, acked: 0, reconnects: 0 };
+  readonly counters: LinkCounters = { received: 0, forwarded: 0, unroutable: 0, acked: 0, reconnects: 0, looped: 0 };
+  /** The binding mirror of a dynamic route; undefined for a static one. */
+  readonly dynamic: DynamicBindings | undefined;
   private model: ChannelModel | undefined;
+  /** The source broker's federation id, from its server properties (RabbitMQ has none). */
+  private sourceId: string | undefined;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private connects = 0;
@@ -43,9 +65,22 @@ export class FederationLink {
     readonly name: string,
     readonly vhost: VHost,
     readonly definition: ShovelDefinition,
-    private readonly log: (line: string) => void = () => undefined,
+    private readonly env: LinkEnv,
   ) {
     this.delay = definition.reconnectDelay;
+    if (definition.dynamic) {
+      const exchange = definition.destExchange as string; // parseShovelDefinition requires it
+      this.dynamic = new DynamicBindings({
+        vhost,
+        exchange,
+        selfId: env.federationId,
+        onError: (e) => {
+          this.lastError = e;
+        },
+        ...(env.savedBindings === undefined ? {} : { saved: env.savedBindings }),
+        ...(env.bindingsChanged === undefined ? {} : { changed: env.bindingsChanged }),
+      });
+    }
   }
 
   start(): void {
@@ -57,6 +92,7 @@ export class FederationLink {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.setState('terminated');
+    this.dynamic?.close();
     const m = this.model;
     this.model = undefined;
     await m?.close().catch(() => undefined);
@@ -87,6 +123,8 @@ export class FederationLink {
       // Close events count only once subscribed (this.model set): a failure while subscribing is
       // retried once, by the catch below, never also by a close handler (two links would consume).
       model.on('error', () => undefined);
+      const id = model.connection.serverProperties[FEDERATION_ID_PROPERTY];
+      this.sourceId = typeof id === 'string' && id !== '' ? id : undefined;
       model.on('close', () => this.onClose(model as ChannelModel, 'source connection closed'));
       const ch = await model.createChannel();
       ch.on('error', () => undefined);
@@ -96,8 +134,9 @@ export class FederationLink {
       if (this.connects++ > 0) this.counters.reconnects++;
       this.delay = this.definition.reconnectDelay;
       this.setState('running', '');
-      this.log(`federation link ${this.name}: running from ${this.sourceUri}`);
+      this.env.log(`federation link ${this.name}: running from ${this.sourceUri}`);
     } catch (err) {
+      this.dynamic?.detach();
       if (model) await model.close().catch(() => undefined);
       this.retry(err instanceof Error ? err.message : String(err));
     }
@@ -106,6 +145,7 @@ export class FederationLink {
   private onClose(model: ChannelModel, why: string): void {
     if (this.model !== model || this.stopped) return;
     this.model = undefined;
+    this.dynamic?.detach();
     void model.close().catch(() => undefined);
     this.retry(why);
   }
@@ -130,9 +170,14 @@ export class FederationLink {
       // queue source — qpid-route's durable routes do — when nothing may be missed while it is down).
       const q = await ch.assertQueue('', { exclusive: true, autoDelete: true });
       queue = q.queue;
-      await ch.bindQueue(queue, d.srcExchange as string, d.srcExchangeKey);
+      if (!d.dynamic) await ch.bindQueue(queue, d.srcExchange as string, d.srcExchangeKey);
     } else {
       await ch.checkQueue(queue);
+    }
+    if (this.dynamic !== undefined) {
+      // Bindings before consuming: the source queue then holds only what the local queues want.
+      const exchange = d.srcExchange ?? (d.destExchange as string);
+      await this.dynamic.attach({ channel: ch, queue, exchange, sourceId: this.sourceId });
     }
     const noAck = d.ackMode === 'no-ack';
     if (!noAck) await ch.prefetch(d.prefetchCount);
@@ -144,9 +189,19 @@ export class FederationLink {
     const d = this.definition;
     const exchange = d.destExchange ?? m.fields.exchange;
     const key = d.destExchangeKey ?? m.fields.routingKey;
+    const properties = propertiesOf(m.properties);
+    const trace = traceOf(properties);
+    const self = this.env.federationId;
+    if (trace.includes(self)) {
+      this.counters.looped++;
+      if (d.ackMode !== 'no-ack' && settle(ch, m, true)) this.counters.acked++;
+      return;
+    }
+    this.dynamic?.watch();
+    const stamped = withTrace(properties, trace, this.sourceId === undefined ? [self] : [this.sourceId, self]);
     let outcome: Awaited<ReturnType<typeof publishLocal>>;
     try {
-      outcome = await publishLocal(this.vhost, exchange, key, propertiesOf(m.properties), m.content);
+      outcome = await publishLocal(this.vhost, exchange, key, stamped, m.content);
     } catch (err) {
       // The local store failed: give the message back to the source and try again later.
       if (d.ackMode !== 'no-ack') settle(ch, m, false);

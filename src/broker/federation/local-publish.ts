@@ -1,12 +1,13 @@
 /**
  * Feeds a message a federation link consumed into the local vhost through VHost.publish (the one
- * publish path: CC/BCC, e2e bindings, alternate exchanges, statistics), then waits for the store (a
+ * publish path: CC/BCC, e2e bindings, alternate exchanges, statistics), with BCC stripped as a
+ * channel's publish strips it (RabbitMQ sender-selected distribution), then waits for the store (a
  * persistent message on a durable queue is on disk when the promise resolves): that is what "the
  * destination confirmed" means for a built-in shovel.
  */
 import type { ConsumeMessage } from 'amqplib';
 import { type BasicProperties, encodeContentHeaderPayload, type FieldTable } from '../../protocol/index.js';
-import { PUBLISH_REFUSED, PUBLISH_ROUTED, senderSelectedKeys } from '../publish.js';
+import { PUBLISH_REFUSED, PUBLISH_ROUTED, senderSelectedKeys, stripBcc } from '../publish.js';
 import { StoredMessage } from '../stored-message.js';
 import type { VHost } from '../vhost.js';
 
@@ -43,15 +44,18 @@ export async function publishLocal(
   vhost: VHost,
   exchange: string,
   routingKey: string,
-  properties: BasicProperties,
+  given: BasicProperties,
   body: Buffer,
 ): Promise<LocalOutcome> {
   const x = vhost.exchanges.get(exchange);
   if (x === undefined) return 'no-exchange';
+  const ccKeys = senderSelectedKeys(given.headers);
+  // No queue may see BCC (a source that is not RabbitMQ-like may have left it in).
+  const properties = given.headers?.['BCC'] !== undefined ? stripBcc(given) : given;
   const headerPayload = encodeContentHeaderPayload(60, body.length, properties);
   const message = new StoredMessage(exchange, routingKey, properties, headerPayload, Buffer.from(body), Date.now());
   const pending: Promise<void>[] = [];
-  const outcome = vhost.publish(x, message, senderSelectedKeys(properties.headers), pending);
+  const outcome = vhost.publish(x, message, ccKeys, pending);
   await Promise.all(pending);
   if (outcome & PUBLISH_REFUSED) return 'rejected';
   return outcome & PUBLISH_ROUTED ? 'routed' : 'unroutable';

@@ -4,7 +4,8 @@
  * - `GET /api/parameters/shovel[/{vhost}[/{name}]]`, `PUT` and `DELETE /api/parameters/shovel/{vhost}/{name}`
  *   with `{"value": {...}}` (rabbit_shovel_parameters' keys, see shovel-definition.ts);
  * - `GET /api/shovels[/{vhost}]`: status as RabbitMQ's shovel_management plugin, plus our counters
- *   (`received`, `forwarded`, `unroutable`, `acked`, `reconnects`, `last_error`).
+ *   (`received`, `forwarded`, `unroutable`, `acked`, `reconnects`, `looped`, `last_error`) and
+ *   `dynamic_bindings`, the bindings a dynamic route holds on its source queue (0 for a static one).
  */
 import type { Json, JsonObject } from '../management/json.js';
 import type { Federation } from './federation.js';
@@ -39,6 +40,8 @@ export function shovelStatusJson(node: string, link: FederationLink): JsonObject
     unroutable: link.counters.unroutable,
     acked: link.counters.acked,
     reconnects: link.counters.reconnects,
+    looped: link.counters.looped,
+    dynamic_bindings: link.dynamic?.size ?? 0,
     last_error: link.lastError,
   };
 }

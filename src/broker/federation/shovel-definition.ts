@@ -28,6 +28,12 @@ export interface ShovelDefinition {
   /** Seconds before a reconnect, doubled on each failure up to 30 s. */
   readonly reconnectDelay: number;
   readonly ackMode: 'on-confirm' | 'on-publish' | 'no-ack';
+  /**
+   * `qpid.dynamic: true` (our key, sent by `qpid-route dynamic add`): a Qpid dynamic route. The link
+   * mirrors the bindings of the local `destExchange` onto the source queue, bound to the source's
+   * exchange of the same name (or `srcExchange`), instead of a fixed key (dynamic-bindings.ts).
+   */
+  readonly dynamic: boolean;
 }
 
 const KNOWN = new Set([
@@ -48,6 +54,7 @@ const KNOWN = new Set([
   'prefetch-count',
   'reconnect-delay',
   'ack-mode',
+  'qpid.dynamic',
 ]);
 
 const bad = (reason: string) => new ShovelDefinitionError(reason);
@@ -90,12 +97,18 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
   const ackMode = str(v, 'ack-mode') ?? 'on-confirm';
   if (ackMode !== 'on-confirm' && ackMode !== 'on-publish' && ackMode !== 'no-ack')
     throw bad(`bad ack-mode ${ackMode}`);
+  const dynamic = v['qpid.dynamic'] ?? false;
+  if (typeof dynamic !== 'boolean') throw bad('qpid.dynamic must be a boolean');
+  if (dynamic && str(v, 'dest-exchange') === undefined) throw bad('qpid.dynamic needs dest-exchange');
+  if (dynamic && v['src-exchange-key'] !== undefined) throw bad('qpid.dynamic replaces src-exchange-key');
+  if (dynamic && v['dest-exchange-key'] !== undefined) throw bad('qpid.dynamic keeps each message its own key');
   const def: Record<string, unknown> = {
     srcUri,
     srcExchangeKey: str(v, 'src-exchange-key') ?? '#',
     prefetchCount: Math.max(1, Math.floor(num(v, 'prefetch-count', num(v, 'src-prefetch-count', 1000)))),
     reconnectDelay: num(v, 'reconnect-delay', 1),
     ackMode,
+    dynamic,
   };
   if (srcQueue !== undefined) def['srcQueue'] = srcQueue;
   if (srcExchange !== undefined) def['srcExchange'] = srcExchange;
