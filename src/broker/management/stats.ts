@@ -19,7 +19,7 @@
 import type { Channel } from '../channel.js';
 import type { ClientConnection } from '../client-connection.js';
 import type { Exchange } from '../exchange.js';
-import type { Queue } from '../queue.js';
+import type { Queue, QueueStats } from '../queue.js';
 import type { ManagementHost } from './host.js';
 import { queueCounters, queueDepth } from './json.js';
 import { parseWindows, type Rates, type Sample, type SampleWindow, type Windows, windowFor } from './rates.js';
@@ -97,6 +97,20 @@ const IDLE = new History([], 1, Number.POSITIVE_INFINITY);
 /** Reads an object's counters into `out` (in `keys` order) without allocating. */
 type Reader<T> = (obj: T, out: Float64Array) => void;
 
+/** The delivery counters queues and channels share (a channel counts them as a queue does). */
+type DeliveryStats = Omit<QueueStats, 'publish'>;
+
+/** Writes deliver, deliver_no_ack, get, get_no_ack, deliver_get, ack, redeliver (their order in both key lists) from `at` on. */
+function readDeliveries(s: DeliveryStats, out: Float64Array, at: number): void {
+  out[at] = s.deliver;
+  out[at + 1] = s.deliverNoAck;
+  out[at + 2] = s.get;
+  out[at + 3] = s.getNoAck;
+  out[at + 4] = s.deliver + s.deliverNoAck + s.get + s.getNoAck;
+  out[at + 5] = s.ack;
+  out[at + 6] = s.redeliver;
+}
+
 const readQueue: Reader<Queue> = (q, out) => {
   const s = q.stats;
   const ready = q.messageCount;
@@ -104,13 +118,7 @@ const readQueue: Reader<Queue> = (q, out) => {
   out[1] = ready;
   out[2] = q.unacked;
   out[3] = s.publish;
-  out[4] = s.deliver;
-  out[5] = s.deliverNoAck;
-  out[6] = s.get;
-  out[7] = s.getNoAck;
-  out[8] = s.deliver + s.deliverNoAck + s.get + s.getNoAck;
-  out[9] = s.ack;
-  out[10] = s.redeliver;
+  readDeliveries(s, out, 4);
 };
 
 const readExchange: Reader<Exchange> = (x, out) => {
@@ -128,13 +136,7 @@ const readChannel: Reader<Channel> = (ch, out) => {
   out[0] = s.publish;
   out[1] = s.confirm;
   out[2] = s.returnUnroutable;
-  out[3] = s.deliver;
-  out[4] = s.deliverNoAck;
-  out[5] = s.get;
-  out[6] = s.getNoAck;
-  out[7] = s.deliver + s.deliverNoAck + s.get + s.getNoAck;
-  out[8] = s.ack;
-  out[9] = s.redeliver;
+  readDeliveries(s, out, 3);
 };
 
 /** The message_stats counters of a channel, RabbitMQ's names. */

@@ -24,6 +24,36 @@ import { AddQueueForm } from './forms.js';
 
 const PAGE_SIZES = ['20', '50', '100', '500'];
 
+/** The list's columns; `key` is the field the server sorts by (`?sort=`). */
+const QUEUE_COLUMNS: Column<Json>[] = [
+  { key: 'vhost', label: 'Virtual host', render: (q) => q.vhost },
+  { key: 'name', label: 'Name', render: (q) => html`<a href=${link('queues', q.vhost, q.name)}>${q.name}</a>` },
+  { key: 'type', label: 'Type', render: (q) => q.type },
+  { key: 'features', label: 'Features', render: (q) => features(q) },
+  { key: 'state', label: 'State', render: (q) => q.state },
+  { key: 'messages_ready', label: 'Ready', render: (q) => num(q.messages_ready), numeric: true },
+  { key: 'messages_unacknowledged', label: 'Unacked', render: (q) => num(q.messages_unacknowledged), numeric: true },
+  { key: 'messages', label: 'Total', render: (q) => num(q.messages), numeric: true },
+  {
+    key: 'message_stats.publish_details.rate',
+    label: 'Incoming',
+    render: (q) => rate(q.message_stats?.publish_details),
+    numeric: true,
+  },
+  {
+    key: 'message_stats.deliver_get_details.rate',
+    label: 'Deliver / get',
+    render: (q) => rate(q.message_stats?.deliver_get_details),
+    numeric: true,
+  },
+  {
+    key: 'message_stats.ack_details.rate',
+    label: 'Ack',
+    render: (q) => rate(q.message_stats?.ack_details),
+    numeric: true,
+  },
+];
+
 function pageQuery(page: number, size: number, filter: string, sort: Sort): string {
   const q = new URLSearchParams({
     page: String(page),
@@ -46,34 +76,6 @@ export function Queues(props: { api: Api }) {
   const vhosts = usePoll(() => props.api.get('/vhosts'), [props.api]);
   const data: Json = list.data;
   const pageCount = Math.max(1, data?.page_count ?? 1);
-  const columns: Column<Json>[] = [
-    { key: 'vhost', label: 'Virtual host', render: (q) => q.vhost },
-    { key: 'name', label: 'Name', render: (q) => html`<a href=${link('queues', q.vhost, q.name)}>${q.name}</a>` },
-    { key: 'type', label: 'Type', render: (q) => q.type },
-    { key: 'features', label: 'Features', render: (q) => features(q) },
-    { key: 'state', label: 'State', render: (q) => q.state },
-    { key: 'messages_ready', label: 'Ready', render: (q) => num(q.messages_ready), numeric: true },
-    { key: 'messages_unacknowledged', label: 'Unacked', render: (q) => num(q.messages_unacknowledged), numeric: true },
-    { key: 'messages', label: 'Total', render: (q) => num(q.messages), numeric: true },
-    {
-      key: 'message_stats.publish_details.rate',
-      label: 'Incoming',
-      render: (q) => rate(q.message_stats?.publish_details),
-      numeric: true,
-    },
-    {
-      key: 'message_stats.deliver_get_details.rate',
-      label: 'Deliver / get',
-      render: (q) => rate(q.message_stats?.deliver_get_details),
-      numeric: true,
-    },
-    {
-      key: 'message_stats.ack_details.rate',
-      label: 'Ack',
-      render: (q) => rate(q.message_stats?.ack_details),
-      numeric: true,
-    },
-  ];
   const names: string[] = (vhosts.data ?? []).map((v: Json) => v.name);
   const go = (p: number) => setPage(Math.min(Math.max(1, p), pageCount));
   return html`<${Section} title="Queues">
@@ -94,7 +96,7 @@ export function Queues(props: { api: Api }) {
         <span class="count">${data ? `${num(data.filtered_count)} of ${num(data.total_count)} queues` : ''}</span>
       </form>
       <${ErrorBox} error=${list.error} />
-      <${Table} label="Queues" columns=${columns} rows=${data?.items ?? []} rowKey=${(q: Json) => `${q.vhost}|${q.name}`}
+      <${Table} label="Queues" columns=${QUEUE_COLUMNS} rows=${data?.items ?? []} rowKey=${(q: Json) => `${q.vhost}|${q.name}`}
         sort=${sort} onSort=${(s: Sort) => {
           setSort(s);
           setPage(1);
