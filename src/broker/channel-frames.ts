@@ -7,7 +7,8 @@
  */
 import { FrameType, isHardError, type Method, ProtocolError } from '../protocol/index.js';
 import type { BrokerCore } from './broker-core.js';
-import { Channel, type ChannelHost } from './channel.js';
+import { Channel } from './channel.js';
+import type { ChannelHost, HostedChannel } from './channel-host.js';
 import { checkChannelOpen } from './channel-open.js';
 import { type AnyAmqpError, ChannelException, ConnectionException, channelError, internalError } from './errors.js';
 
@@ -76,7 +77,7 @@ export function channelContent(mux: ChannelMux, type: number, id: number, payloa
 }
 
 /** channel.close with a soft error's code; a hard error closes the whole connection. */
-export function closeChannel(mux: ChannelMux, ch: Channel, err: AnyAmqpError): void {
+export function closeChannel(mux: ChannelMux, ch: HostedChannel, err: AnyAmqpError): void {
   if (isHardError(err.code)) {
     mux.closeWith(err);
     return;

@@ -24,6 +24,7 @@ import { ResourceGuard } from './auth/resource-guard.js';
 import type { BrokerCore } from './broker-core.js';
 import type { Channel } from './channel.js';
 import { type ChannelMux, channelContent, channelMethod, closeChannel } from './channel-frames.js';
+import type { HostedChannel } from './channel-host.js';
 import {
   authenticate,
   type ClientCapabilities,
@@ -361,7 +362,7 @@ export class ClientConnection implements ChannelMux {
     this.closeTimer.unref();
   }
 
-  closeChannelWith(ch: Channel, err: AnyAmqpError): void {
+  closeChannelWith(ch: HostedChannel, err: AnyAmqpError): void {
     closeChannel(this, ch, err);
   }
 
