@@ -1,7 +1,8 @@
 /**
- * One AMQP channel: method handlers, content assembly, consumers, the
- * unacknowledged-delivery map, prefetch, publisher confirms and transactions.
- * Mirrors rabbit_channel: every handler either answers or throws an AMQP
+ * One AMQP channel: method dispatch and the basic.* handlers, content
+ * assembly, consumers, the unacknowledged-delivery map, prefetch, publisher
+ * confirms, and the transaction (channel-tx.ts); exchange.* and queue.* are in
+ * channel-topology.ts. Mirrors rabbit_channel: every handler either answers or throws an AMQP
  * error that the connection turns into channel.close or connection.close.
  */
 import { randomBytes } from 'node:crypto';
