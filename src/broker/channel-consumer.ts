@@ -1,7 +1,23 @@
 /** A queue subscription on a channel: the credit check a queue asks before each delivery. */
 import type { FieldTable } from '../protocol/index.js';
+import { describeQueue, preconditionFailed } from './errors.js';
 import type { Consumer, Queue } from './queue.js';
+import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
+
+/** A basic.consume's x-priority argument (0 without one); a non-integer is 406 PRECONDITION_FAILED. */
+export function consumerPriority(args: FieldTable, queue: string, vhost: string): number {
+  const prio = args['x-priority'];
+  if (prio === undefined) return 0;
+  const n = integerOf(prio);
+  // rabbit_amqqueue:check_consume_arguments names the queue, not the consumer, with check_int_arg's reason.
+  if (n === undefined) {
+    throw preconditionFailed(
+      `invalid arg 'x-priority' for ${describeQueue(queue, vhost)}: "expected integer, got ${typeNameOf(prio)}"`,
+    );
+  }
+  return n;
+}
 
 /** What a consumer needs from its channel (channel.ts implements it). */
 export interface ConsumerChannel {

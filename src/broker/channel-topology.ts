@@ -4,7 +4,7 @@
  * queue" shortcuts) in front of the vhost's declare/delete/bind rules and
  * reply texts (vhost.ts).
  */
-import type { MethodArgs } from '../protocol/index.js';
+import type { Method, MethodArgs, MethodName } from '../protocol/index.js';
 import type { AccessControl } from './auth/access-control.js';
 import type { ResourceGuard } from './auth/resource-guard.js';
 import {
@@ -125,4 +125,26 @@ export function queueDelete(ch: TopologyChannel, a: MethodArgs['queue.delete']):
   ch.guard.configure('queue', name);
   const messageCount = ch.vhost.deleteQueue(name, a.ifUnused, a.ifEmpty, ch.connection);
   if (!a.nowait) ch.send('queue.delete-ok', { messageCount });
+}
+
+type TopologyHandlers = { readonly [N in MethodName]?: (ch: TopologyChannel, a: MethodArgs[N]) => void };
+
+/** The exchange.* and queue.* handlers by method; channel.ts handles queue.declare (direct reply-to goes first). */
+const HANDLERS: TopologyHandlers = {
+  'exchange.declare': exchangeDeclare,
+  'exchange.delete': exchangeDelete,
+  'exchange.bind': exchangeBind,
+  'exchange.unbind': exchangeUnbind,
+  'queue.bind': queueBind,
+  'queue.unbind': queueUnbind,
+  'queue.purge': queuePurge,
+  'queue.delete': queueDelete,
+};
+
+/** Runs `m` when it is one of the methods above; false for any other method. */
+export function topologyMethod(ch: TopologyChannel, m: Method): boolean {
+  const handler = HANDLERS[m.name] as ((ch: TopologyChannel, a: Method['args']) => void) | undefined;
+  if (handler === undefined) return false;
+  handler(ch, m.args);
+  return true;
 }

@@ -1,99 +1,39 @@
 /**
- * One AMQP channel: method handlers, content assembly, consumers, the
- * unacknowledged-delivery map, prefetch, publisher confirms and transactions.
- * Mirrors rabbit_channel: every handler either answers or throws an AMQP
+ * One AMQP channel: method dispatch and the basic.* handlers, content
+ * assembly, consumers, the unacknowledged-delivery map, prefetch, publisher
+ * confirms, and the transaction (channel-tx.ts); exchange.* and queue.* are in
+ * channel-topology.ts. Mirrors rabbit_channel: every handler either answers or throws an AMQP
  * error that the connection turns into channel.close or connection.close.
  */
 import { randomBytes } from 'node:crypto';
-import { encodeContentHeaderPayload, type Method, type MethodArgs, ReplyCode } from '../protocol/index.js';
+import { type Method, type MethodArgs, ReplyCode } from '../protocol/index.js';
 import type { ResourceGuard } from './auth/resource-guard.js';
-import type { BrokerCore } from './broker-core.js';
-import { ChannelConsumer, type ConsumerChannel } from './channel-consumer.js';
-import {
-  exchangeBind,
-  exchangeDeclare,
-  exchangeDelete,
-  exchangeUnbind,
-  queueBind,
-  queueDeclare,
-  queueDelete,
-  queueName,
-  queuePurge,
-  queueUnbind,
-  type TopologyChannel,
-} from './channel-topology.js';
+import { ChannelConsumer, type ConsumerChannel, consumerPriority } from './channel-consumer.js';
+import type { ChannelHost } from './channel-host.js';
+import { queueDeclare, queueName, type TopologyChannel, topologyMethod } from './channel-topology.js';
+import { ChannelTransaction, type TxChannel } from './channel-tx.js';
 import { type AssembledContent, ContentAssembler } from './content-assembler.js';
 import { DirectReplyTo, REPLY_QUEUE, type ReplyEndpoint } from './direct-reply-to.js';
 import {
-  type AnyAmqpError,
   accessRefused,
   ChannelException,
+  channelError,
+  commandInvalid,
   describeExchange,
   describeQueue,
   notAllowed,
   notImplemented,
   preconditionFailed,
 } from './errors.js';
-import type { Exchange } from './exchange.js';
-import { PUBLISH_REFUSED, senderSelectedKeys, stripBcc, unroutable } from './publish.js';
+import { PUBLISH_REFUSED, publishedMessage, senderSelectedKeys, unroutable } from './publish.js';
 import { PublisherConfirms } from './publisher-confirms.js';
 import type { Queue } from './queue.js';
-import { integerOf, typeNameOf } from './queue-args.js';
 import type { QueueEntry } from './queue-entry.js';
 import { withDeliveryCount } from './queue-types.js';
-import { parseExpiration, StoredMessage } from './stored-message.js';
-import { type Settlement, settleDeliveries, type Unacked, UnackedDeliveries } from './unacked-deliveries.js';
-import type { VHost } from './vhost.js';
+import type { StoredMessage } from './stored-message.js';
+import { settleDeliveries, UnackedDeliveries } from './unacked-deliveries.js';
 
-/**
- * What a channel needs from the connection that carries it (client-connection.ts
- * implements it). The channel never touches the connection's output buffer:
- * methods, deliveries and content go out through these calls.
- */
-export interface ChannelHost {
-  readonly name: string;
-  readonly vhost: VHost;
-  /** The user's permissions on the vhost (auth/resource-guard.ts). */
-  readonly guard: ResourceGuard;
-  readonly broker: Pick<BrokerCore, 'options' | 'stats' | 'directReply' | 'access'>;
-  readonly capabilities: { readonly consumerCancelNotify: boolean };
-  /** Whether consumers may write more deliveries now. Only reads state. */
-  canWrite(): boolean;
-  /** A consumer was refused by canWrite(): the socket's drain (or a flush that frees space) wakes the consumers. */
-  markStarved(): void;
-  sendMethod<N extends keyof MethodArgs>(channel: number, name: N, args: Partial<MethodArgs[N]>): void;
-  /** basic.deliver and the message's content frames. */
-  /** `headerPayload` replaces the publisher's content header (a quorum queue adds x-delivery-count). */
-  sendDelivery(
-    channel: number,
-    consumerTag: string,
-    deliveryTag: number,
-    redelivered: boolean,
-    message: StoredMessage,
-    headerPayload?: Buffer,
-  ): void;
-  /** The message's content frames, after a basic.get-ok or basic.return sent with sendMethod. */
-  sendContent(channel: number, message: StoredMessage, headerPayload?: Buffer): void;
-  /** Runs `fn` just before the next flush (confirm coalescing). */
-  beforeFlush(fn: () => void): void;
-  /** A basic.publish arrived (the memory alarm stops reading publishing connections). */
-  published(): void;
-  closeChannelWith(ch: Channel, err: AnyAmqpError): void;
-}
-
-/** A message held back by an open transaction until tx.commit. */
-interface TxPublish {
-  readonly message: StoredMessage;
-  readonly mandatory: boolean;
-  /** The exchange it was published to (undefined when gone before its content arrived). */
-  readonly exchange: Exchange | undefined;
-  /** Queues chosen when it was published: RabbitMQ routes a tx publish at once and only delivers at commit. */
-  readonly routes: Set<Queue>;
-}
-
-type TxAck = { kind: Settlement; items: Unacked[] };
-
-export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint {
+export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint, TxChannel {
   flowActive = true;
   closing = false;
   private readonly deliveries = new UnackedDeliveries();
@@ -126,10 +66,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     beforeFlush: (fn) => this.connection.beforeFlush(fn),
     isClosing: () => this.closing,
   });
-  // Transactions.
-  private txMode = false;
-  private txPublishes: TxPublish[] = [];
-  private txAcks: TxAck[] = [];
+  private readonly tx = new ChannelTransaction(this, this.deliveries);
   /** The `amq.rabbitmq.reply-to` consumer, if any (direct-reply-to.ts). */
   private readonly replyTo: DirectReplyTo;
 
@@ -170,7 +107,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   }
 
   get transactional(): boolean {
-    return this.txMode;
+    return this.tx.active;
   }
 
   /**
@@ -194,31 +131,15 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     if (this.content.busy) throw this.content.interrupted();
     switch (m.name) {
       case 'channel.open':
-        throw channelErrorConn(`second 'channel.open' seen`);
+        throw channelError(`second 'channel.open' seen`);
       case 'channel.flow':
         return this.flow(m.args);
       case 'channel.flow-ok':
         return;
-      case 'exchange.declare':
-        return exchangeDeclare(this, m.args);
-      case 'exchange.delete':
-        return exchangeDelete(this, m.args);
-      case 'exchange.bind':
-        return exchangeBind(this, m.args);
-      case 'exchange.unbind':
-        return exchangeUnbind(this, m.args);
       case 'queue.declare':
         // rabbit_channel answers `amq.rabbitmq.reply-to…` before any other queue.declare rule.
         if (m.args.queue.startsWith(REPLY_QUEUE)) return this.replyTo.queueDeclare(this, m.args);
         return queueDeclare(this, m.args);
-      case 'queue.bind':
-        return queueBind(this, m.args);
-      case 'queue.unbind':
-        return queueUnbind(this, m.args);
-      case 'queue.purge':
-        return queuePurge(this, m.args);
-      case 'queue.delete':
-        return queueDelete(this, m.args);
       case 'basic.qos':
         return this.qos(m.args);
       case 'basic.consume':
@@ -244,14 +165,16 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
       case 'tx.select':
         return this.txSelect();
       case 'tx.commit':
-        return this.commit();
+        return this.tx.commit();
       case 'tx.rollback':
-        return this.rollback();
+        this.tx.rollback();
+        return this.send('tx.rollback-ok', {});
       case 'access.request':
         return this.send('access.request-ok', { ticket: 1 });
       default:
+        if (topologyMethod(this, m)) return;
         // A method that a client may not send on a channel, e.g. basic.deliver or connection.*.
-        throw commandInvalidConn(`unexpected method ${m.name} on channel ${this.id}`);
+        throw commandInvalid(`unexpected method ${m.name} on channel ${this.id}`);
     }
   }
 
@@ -295,18 +218,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     const q = this.vhost.queue(queueName(this, a.queue), this.connection);
     const tag = a.consumerTag === '' ? `amq.ctag-${randomBytes(16).toString('base64url')}` : a.consumerTag;
     // Consumer arguments are checked before exclusivity (rabbit_amqqueue:basic_consume).
-    const prio = a.arguments['x-priority'];
-    let priority = 0;
-    if (prio !== undefined) {
-      const n = integerOf(prio);
-      // rabbit_amqqueue:check_consume_arguments names the queue, not the consumer, with check_int_arg's reason.
-      if (n === undefined) {
-        throw preconditionFailed(
-          `invalid arg 'x-priority' for ${describeQueue(q.name, this.vhost.name)}: "expected integer, got ${typeNameOf(prio)}"`,
-        );
-      }
-      priority = n;
-    }
+    const priority = consumerPriority(a.arguments, q.name, this.vhost.name);
     if (a.exclusive && q.consumerCount > 0) {
       throw accessRefused(`${describeQueue(q.name, this.vhost.name)} in exclusive use`);
     }
@@ -406,8 +318,8 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   private ack(tag: number, multiple: boolean): void {
     const items = this.deliveries.take(tag, multiple);
     this.stats.ack += items.length;
-    if (this.txMode) {
-      this.txAcks.push({ kind: 'ack', items });
+    if (this.tx.active) {
+      this.tx.holdSettlement('ack', items);
       return;
     }
     this.deliveries.releaseCredit(items);
@@ -417,8 +329,8 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
 
   private nack(tag: number, multiple: boolean, requeue: boolean): void {
     const items = this.deliveries.take(tag, multiple);
-    if (this.txMode) {
-      this.txAcks.push({ kind: requeue ? 'requeue' : 'reject', items });
+    if (this.tx.active) {
+      this.tx.holdSettlement(requeue ? 'requeue' : 'reject', items);
       return;
     }
     this.deliveries.releaseCredit(items);
@@ -457,16 +369,9 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   /** A complete message arrived: validate, strip BCC, then publish now or hold it for the transaction. */
   private publish(c: AssembledContent): void {
     // RabbitMQ rewrites reply_to (maybe_set_fast_reply_to) before it checks the expiration.
-    let props = this.replyTo.rewriteReplyTo(c.properties);
-    let headerPayload = props === c.properties ? c.headerPayload : encodeContentHeaderPayload(60, c.bodySize, props);
-    const exp = parseExpiration(props.expiration);
-    if (exp instanceof Error) throw preconditionFailed(exp.message);
+    const props = this.replyTo.rewriteReplyTo(c.properties);
     const ccKeys = senderSelectedKeys(props.headers);
-    if (props.headers?.['BCC'] !== undefined) {
-      props = stripBcc(props);
-      headerPayload = encodeContentHeaderPayload(60, c.bodySize, props);
-    }
-    const message = new StoredMessage(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
+    const message = publishedMessage(c, props);
     // Direct reply-to bypasses the one publish path as RabbitMQ's rabbit_exchange:route does: replies on
     // the default exchange reach their channel now (even inside a transaction); their keys name no queue,
     // so VHost.publish then routes them nowhere and counts the publish as usual.
@@ -474,11 +379,11 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     // startPublish checked the exchange; it may have been deleted while the content arrived.
     const x = this.vhost.exchanges.get(c.exchange);
     this.stats.publish++;
-    if (this.txMode) {
+    if (this.tx.active) {
       // RabbitMQ routes a tx publish at once and only enqueues at commit.
       const routes = new Set<Queue>();
       if (x !== undefined) this.vhost.routeMessage(x, message, ccKeys, routes);
-      this.txPublishes.push({ message, mandatory: c.mandatory, exchange: x, routes });
+      this.tx.holdPublish({ message, mandatory: c.mandatory, exchange: x, routes });
       return;
     }
     const seq = this.confirms.next();
@@ -502,7 +407,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   ): void {
     if (mandatory && unroutable(outcome)) {
       this.stats.returnUnroutable++;
-      this.basicReturn(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
+      this.returnMessage(message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
     }
     if (!seq) return;
     const ok = (outcome & PUBLISH_REFUSED) === 0;
@@ -516,7 +421,8 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     this.connection.broker.stats.confirm++;
   }
 
-  private basicReturn(message: StoredMessage, replyCode: number, replyText: string): void {
+  /** basic.return with the message's content. */
+  returnMessage(message: StoredMessage, replyCode: number, replyText: string): void {
     this.send('basic.return', {
       replyCode,
       replyText,
@@ -529,55 +435,23 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
   // ---- confirms and transactions ---------------------------------------------
 
   private confirmSelect(nowait: boolean): void {
-    if (this.txMode) throw preconditionFailed('cannot switch from tx to confirm mode');
+    if (this.tx.active) throw preconditionFailed('cannot switch from tx to confirm mode');
     this.confirms.enabled = true;
     if (!nowait) this.send('confirm.select-ok', {});
   }
 
   private txSelect(): void {
     if (this.confirms.enabled) throw preconditionFailed('cannot switch from confirm to tx mode');
-    this.txMode = true;
+    this.tx.active = true;
     this.send('tx.select-ok', {});
   }
 
-  private commit(): void {
-    if (!this.txMode) throw preconditionFailed('channel is not transactional');
-    const publishes = this.txPublishes;
-    const acks = this.txAcks;
-    this.txPublishes = [];
-    this.txAcks = [];
-    for (const a of acks) {
-      this.deliveries.releaseCredit(a.items);
-      settleDeliveries(a.items, a.kind);
-    }
-    const pending: Promise<void>[] = [];
-    for (const p of publishes) {
-      // Bindings changed since the publish do not matter (RabbitMQ keeps the routes it found then).
-      const x = p.exchange;
-      const outcome = x === undefined ? 0 : this.vhost.publish(x, p.message, undefined, pending, { routes: p.routes });
-      if (p.mandatory && unroutable(outcome)) this.basicReturn(p.message, ReplyCode.NO_ROUTE, 'NO_ROUTE');
-    }
-    this.kickConsumers();
-    // commit-ok only once persistent messages are safely stored.
-    if (pending.length === 0) this.send('tx.commit-ok', {});
-    else
-      Promise.all(pending).then(
-        () => {
-          if (!this.closing) this.send('tx.commit-ok', {});
-        },
-        () =>
-          this.connection.closeChannelWith(this, new ChannelException(ReplyCode.INTERNAL_ERROR, 'store write failed')),
-      );
+  sendCommitOk(): void {
+    this.send('tx.commit-ok', {});
   }
 
-  private rollback(): void {
-    if (!this.txMode) throw preconditionFailed('channel is not transactional');
-    this.txPublishes = [];
-    // Acks taken inside the transaction go back to the unacknowledged set under their own tags.
-    const back = this.txAcks.flatMap((a) => a.items);
-    this.txAcks = [];
-    this.deliveries.restore(back);
-    this.send('tx.rollback-ok', {});
+  storeFailed(): void {
+    this.connection.closeChannelWith(this, new ChannelException(ReplyCode.INTERNAL_ERROR, 'store write failed'));
   }
 
   // ---- output / lifecycle -------------------------------------------------
@@ -594,25 +468,9 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint 
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     this.consumers.clear();
     const items = this.deliveries.takeAll();
-    for (const a of this.txAcks) items.push(...a.items);
-    this.txAcks = [];
+    items.push(...this.tx.takeSettled());
     settleDeliveries(items, 'requeue');
   }
-
-  /** Errors inside handlers pass through here so they carry the failing method's ids. */
-  static attribute(err: AnyAmqpError, m: Method): AnyAmqpError {
-    return err.at(m.classId, m.methodId);
-  }
-}
-
-import { ConnectionException } from './errors.js';
-
-function channelErrorConn(detail: string): ConnectionException {
-  return new ConnectionException(ReplyCode.CHANNEL_ERROR, detail);
-}
-
-function commandInvalidConn(detail: string): ConnectionException {
-  return new ConnectionException(ReplyCode.COMMAND_INVALID, detail);
 }
 
 /** The content header a delivery carries: the publisher's, plus x-delivery-count from a quorum queue. */

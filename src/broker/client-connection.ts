@@ -1,14 +1,13 @@
 /**
- * One client socket: the AMQP handshake (protocol header, start/start-ok,
- * tune/tune-ok, open), heartbeats, the channel table, error → close mapping,
- * batched output with socket backpressure, and connection.blocked.
- * Mirrors rabbit_reader's responsibilities.
+ * One client socket: the AMQP handshake sequence (protocol header,
+ * start/start-ok, tune/tune-ok, open; its checks in connection-handshake.ts),
+ * frame dispatch (channel frames in channel-frames.ts), heartbeats
+ * (heartbeat-monitor.ts), error → close mapping and closing, output
+ * (connection-output.ts), and connection.blocked. Mirrors rabbit_reader.
  */
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import {
-  checkProtocolHeader,
-  decodeFieldTable,
   decodeMethod,
   encodeMethodFrame,
   type FieldTable,
@@ -16,48 +15,51 @@ import {
   FrameReader,
   FrameType,
   HEARTBEAT_FRAME,
-  isHardError,
   type Method,
   type MethodArgs,
   PROTOCOL_HEADER,
-  ProtocolError,
   ReplyCode,
 } from '../protocol/index.js';
 import { ResourceGuard } from './auth/resource-guard.js';
 import type { BrokerCore } from './broker-core.js';
-import { Channel, type ChannelHost } from './channel.js';
+import type { Channel } from './channel.js';
+import { type ChannelMux, channelContent, channelMethod, closeChannel } from './channel-frames.js';
+import type { HostedChannel } from './channel-host.js';
+import {
+  authenticate,
+  type ClientCapabilities,
+  capabilitiesOf,
+  checkOpen,
+  loginRefused,
+  negotiateTune,
+  noCapabilities,
+  offeredMechanisms,
+  ProtocolHeaderReader,
+  type SaslContext,
+  startArgs,
+} from './connection-handshake.js';
+import { ConnectionOutput } from './connection-output.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
 import {
   type AnyAmqpError,
-  ChannelException,
+  asConnectionException,
   ConnectionException,
   channelError,
   commandInvalid,
   internalError,
-  notAllowed,
   truncateShortString,
   unexpectedFrame,
 } from './errors.js';
+import { HeartbeatMonitor } from './heartbeat-monitor.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { StoredMessage } from './stored-message.js';
 import type { VHost } from './vhost.js';
 
 type State = 'header' | 'start' | 'tune' | 'open-wait' | 'open' | 'closing' | 'closed';
 
-export interface ClientCapabilities {
-  consumerCancelNotify: boolean;
-  connectionBlocked: boolean;
-  authenticationFailureClose: boolean;
-}
-
-/** Output beyond this, not yet taken by the socket, makes consumers on this connection wait. */
-const OUTPUT_HIGH_WATER = 1024 * 1024;
-/** Output beyond this stops reading from the client until the socket drains. */
-const OUTPUT_HARD_LIMIT = 16 * 1024 * 1024;
-
 let connectionCounter = 0;
 
-export class ClientConnection implements ChannelHost {
+export class ClientConnection implements ChannelMux {
   readonly id = ++connectionCounter;
   readonly name: string;
   readonly connectedAt = Date.now();
@@ -69,11 +71,7 @@ export class ClientConnection implements ChannelHost {
   /** The user's permissions on the opened vhost; channels check through it. */
   guard!: ResourceGuard;
   clientProperties: FieldTable = {};
-  capabilities: ClientCapabilities = {
-    consumerCancelNotify: false,
-    connectionBlocked: false,
-    authenticationFailureClose: false,
-  };
+  capabilities: ClientCapabilities = noCapabilities();
   frameMax: number;
   channelMax: number;
   heartbeat: number;
@@ -81,14 +79,10 @@ export class ClientConnection implements ChannelHost {
   blockedByAlarm = false;
   private blockedNotified = false;
   private readonly reader: FrameReader;
-  private headerBytes: Buffer = Buffer.alloc(0);
-  private flushScheduled = false;
-  private socketBlocked = false;
-  private starved = false;
-  private readonly beforeFlushHooks: (() => void)[] = [];
-  private lastRecv = Date.now();
-  private lastSent = Date.now();
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly header = new ProtocolHeaderReader();
+  private readonly heartbeats = new HeartbeatMonitor();
+  /** Batched writes to the socket and its backpressure (connection-output.ts). */
+  private readonly output: ConnectionOutput;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private publishedThisRead = false;
@@ -105,6 +99,11 @@ export class ClientConnection implements ChannelHost {
     // Until tune-ok no frame may exceed the protocol's minimum frame size (AMQP 0-9-1 §4.2.3:
     // "the minimum frame size is 4096 octets" holds before tuning; RabbitMQ's initial_frame_max).
     this.reader = new FrameReader(FRAME_MIN_SIZE);
+    this.output = new ConnectionOutput(this.out, socket, {
+      stats: this.stats,
+      heartbeats: this.heartbeats,
+      kickConsumers: () => this.kickConsumers(),
+    });
     this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`;
     socket.setNoDelay(o.tcpNoDelay !== false);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -127,23 +126,20 @@ export class ClientConnection implements ChannelHost {
     return this.vhost?.name;
   }
 
-  /** Whether consumers may write more deliveries now: the socket takes data and the output is below the high water. */
+  /** Whether consumers may write more deliveries now (connection-output.ts); only reads state. */
   canWrite(): boolean {
-    return !this.socketBlocked && this.out.size < OUTPUT_HIGH_WATER;
+    return this.output.canWrite();
   }
 
-  /**
-   * A consumer was refused by canWrite(): the connection is starved, so the
-   * socket's drain (or the next flush that frees space) wakes the consumers again.
-   */
+  /** A consumer was refused by canWrite(): the drain or a flush that frees space wakes the consumers. */
   markStarved(): void {
-    this.starved = true;
+    this.output.markStarved();
   }
 
   // ---- input --------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
-    this.lastRecv = Date.now();
+    this.heartbeats.lastRecv = Date.now();
     this.stats.recvOct += chunk.length;
     if (this.state === 'closed') return;
     if (this.state === 'header') {
@@ -173,17 +169,14 @@ export class ClientConnection implements ChannelHost {
   }
 
   private readProtocolHeader(chunk: Buffer): Buffer {
-    this.headerBytes = Buffer.concat([this.headerBytes, chunk]);
-    const verdict = checkProtocolHeader(this.headerBytes);
-    if (verdict === 'incomplete') return Buffer.alloc(0);
-    if (verdict === 'bad') {
+    const rest = this.header.push(chunk);
+    if (rest === 'incomplete') return Buffer.alloc(0);
+    if (rest === 'bad') {
       // AMQP 0-9-1 §4.2.2: answer with the protocol header we support and close.
       this.state = 'closed';
       this.socket.end(PROTOCOL_HEADER);
       return Buffer.alloc(0);
     }
-    const rest = this.headerBytes.subarray(8);
-    this.headerBytes = Buffer.alloc(0);
     this.state = 'start';
     this.sendStart();
     return rest;
@@ -205,22 +198,13 @@ export class ClientConnection implements ChannelHost {
       case FrameType.METHOD: {
         const m = decodeMethod(payload);
         if (channel === 0) this.handleConnectionMethod(m);
-        else this.handleChannelMethod(channel, m);
+        else channelMethod(this, channel, m);
         return;
       }
       case FrameType.HEADER:
       case FrameType.BODY: {
         if (channel === 0) throw unexpectedFrame(`content frame on channel 0`);
-        const ch = this.channels.get(channel);
-        if (ch === undefined) throw channelError(`expected 'channel.open'`);
-        if (ch.closing) return;
-        try {
-          if (type === FrameType.HEADER) ch.handleHeader(payload);
-          else ch.handleBody(payload);
-        } catch (e) {
-          if (e instanceof ChannelException) this.closeChannelWith(ch, e.at(60, 40));
-          else throw e;
-        }
+        channelContent(this, type, channel, payload);
         return;
       }
       case FrameType.HEARTBEAT:
@@ -228,71 +212,6 @@ export class ClientConnection implements ChannelHost {
         return;
       default:
         throw unexpectedFrame(`unknown frame type ${type}`);
-    }
-  }
-
-  private handleChannelMethod(id: number, m: Method): void {
-    if (this.state !== 'open') throw channelError(`unexpected method ${m.name} before connection.open`);
-    const ch = this.channels.get(id);
-    if (ch === undefined) {
-      if (m.name !== 'channel.open') throw channelError(`expected 'channel.open'`).at(m.classId, m.methodId);
-      // RabbitMQ limits the number of open channels to channel_max, not the channel number.
-      if (this.channelMax !== 0 && this.channels.size >= this.channelMax) {
-        throw notAllowed(
-          `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`,
-        );
-      }
-      // connection.tune channel-max: "usable channel numbers are in the range 1..channel-max".
-      // RabbitMQ 3.10 accepts any number (it counts channels only, above); we refuse as the spec says.
-      if (this.channelMax !== 0 && id > this.channelMax) {
-        throw channelError(`channel number ${id} is above the negotiated channel_max (${this.channelMax})`).at(20, 10);
-      }
-      this.checkUserChannelLimit();
-      const c = new Channel(this, id);
-      this.channels.set(id, c);
-      this.sendMethod(id, 'channel.open-ok', {});
-      return;
-    }
-    if (ch.closing) {
-      // Discard everything on a closing channel until its close-ok (AMQP 0-9-1 §4.2.6).
-      if (m.name === 'channel.close-ok') this.channels.delete(id);
-      else if (m.name === 'channel.close') {
-        this.sendMethod(id, 'channel.close-ok', {});
-        this.channels.delete(id);
-      }
-      return;
-    }
-    if (m.name === 'channel.close') {
-      ch.cleanup();
-      this.channels.delete(id);
-      this.sendMethod(id, 'channel.close-ok', {});
-      return;
-    }
-    if (m.name === 'channel.close-ok') return;
-    try {
-      ch.handleMethod(m);
-    } catch (e) {
-      if (e instanceof ChannelException) this.closeChannelWith(ch, e.at(m.classId, m.methodId));
-      else if (e instanceof ConnectionException) throw e.at(m.classId, m.methodId);
-      else if (e instanceof ProtocolError) throw e;
-      else throw internalFrom(e, m);
-    }
-  }
-
-  /** rabbit_reader:create_channel's per-user limit (max-channels), counted over the user's connections. */
-  private checkUserChannelLimit(): void {
-    if (!this.broker.options.auth) return;
-    const limit = this.broker.access.userLimit(this.user, 'max-channels');
-    if (limit === undefined) return;
-    let open = 0;
-    this.broker.countConnections((c) => {
-      if (c.user === this.user) open += c.channels.size;
-      return false;
-    });
-    if (open >= limit) {
-      throw notAllowed(
-        `number of channels opened for user '${this.user}' has reached the maximum allowed user limit of (${limit})`,
-      );
     }
   }
 
@@ -312,16 +231,12 @@ export class ClientConnection implements ChannelHost {
   }
 
   private sendStart(): void {
-    const base = this.broker.options.auth ? 'PLAIN AMQPLAIN' : 'PLAIN AMQPLAIN ANONYMOUS';
-    // RabbitMQ offers EXTERNAL only on TLS connections with a peer certificate (should_offer).
-    const mechanisms = this.externalUser() !== undefined ? `EXTERNAL ${base}` : base;
-    this.sendMethod(0, 'connection.start', {
-      versionMajor: 0,
-      versionMinor: 9,
-      serverProperties: this.broker.serverProperties(this.socket.localAddress),
-      mechanisms: Buffer.from(mechanisms),
-      locales: Buffer.from('en_US'),
-    });
+    const mechanisms = offeredMechanisms(this.broker.options.auth, this.externalUser() !== undefined);
+    this.sendMethod(
+      0,
+      'connection.start',
+      startArgs(this.broker.serverProperties(this.socket.localAddress), mechanisms),
+    );
   }
 
   private handleConnectionMethod(m: Method): void {
@@ -358,27 +273,12 @@ export class ClientConnection implements ChannelHost {
 
   private startOk(a: MethodArgs['connection.start-ok']): void {
     this.clientProperties = a.clientProperties;
-    const caps = a.clientProperties['capabilities'];
-    if (caps && typeof caps === 'object' && !Array.isArray(caps)) {
-      const c = caps as FieldTable;
-      this.capabilities = {
-        consumerCancelNotify: c['consumer_cancel_notify'] === true,
-        connectionBlocked: c['connection.blocked'] === true,
-        authenticationFailureClose: c['authentication_failure_close'] === true,
-      };
-    }
-    const user = this.authenticate(a.mechanism, a.response);
+    this.capabilities = capabilitiesOf(a.clientProperties) ?? this.capabilities;
+    const user = authenticate(this.saslContext(), a.mechanism, a.response);
     if (user === undefined) {
-      const text = `ACCESS_REFUSED - Login was refused using authentication mechanism ${a.mechanism}. For details see the broker logfile.`;
       this.broker.log('warn', `authentication failed for ${this.name} using ${a.mechanism}`);
       if (this.capabilities.authenticationFailureClose) {
-        // RabbitMQ sends this close with class-id and method-id 0.
-        this.sendMethod(0, 'connection.close', {
-          replyCode: ReplyCode.ACCESS_REFUSED,
-          replyText: text,
-          classId: 0,
-          methodId: 0,
-        });
+        this.sendMethod(0, 'connection.close', loginRefused(a.mechanism));
         this.flush();
       }
       this.state = 'closed';
@@ -394,89 +294,41 @@ export class ClientConnection implements ChannelHost {
     });
   }
 
-  private authenticate(mechanism: string, response: Buffer): string | undefined {
-    let user: string | undefined;
-    let pass: string | undefined;
-    if (mechanism === 'PLAIN') {
-      // RFC 4616: [authzid] NUL authcid NUL passwd
-      const parts = response.toString('utf8').split('\0');
-      if (parts.length !== 3) return undefined;
-      user = parts[1];
-      pass = parts[2];
-    } else if (mechanism === 'AMQPLAIN') {
-      // A field table without its length prefix, holding LOGIN and PASSWORD (RabbitMQ's AMQPLAIN).
-      try {
-        const prefixed = Buffer.alloc(4 + response.length);
-        prefixed.writeUInt32BE(response.length, 0);
-        response.copy(prefixed, 4);
-        const t = decodeFieldTable(prefixed, 0).value;
-        user = typeof t['LOGIN'] === 'string' ? t['LOGIN'] : undefined;
-        pass = typeof t['PASSWORD'] === 'string' ? t['PASSWORD'] : undefined;
-      } catch {
-        return undefined;
-      }
-    } else if (mechanism === 'ANONYMOUS' && !this.broker.options.auth) {
-      return 'anonymous';
-    } else if (mechanism === 'EXTERNAL' && this.externalUser() !== undefined) {
-      const cn = this.externalUser() as string;
-      return this.broker.checkExternal(cn, this.socket.remoteAddress) ? cn : undefined;
-    } else {
-      throw commandInvalid(`unknown authentication mechanism '${mechanism}'`).at(10, 11);
-    }
-    if (user === undefined || pass === undefined) return undefined;
-    return this.broker.checkCredentials(user, pass, this.socket.remoteAddress, mechanism) ? user : undefined;
+  private saslContext(): SaslContext {
+    const b = this.broker;
+    const remote = this.socket.remoteAddress;
+    return {
+      auth: b.options.auth,
+      externalUser: () => this.externalUser(),
+      checkCredentials: (user, pass, mechanism) => b.checkCredentials(user, pass, remote, mechanism),
+      checkExternal: (cn) => b.checkExternal(cn, remote),
+    };
   }
 
   private tuneOk(a: MethodArgs['connection.tune-ok']): void {
-    const o = this.broker.options;
-    // rabbit_reader validates the client's tune-ok the same way.
-    if (a.frameMax !== 0 && a.frameMax < 4096) {
-      throw notAllowed(`frame_max=${a.frameMax} < 4096 min size`).at(10, 31);
-    }
-    if (a.frameMax > o.frameMax) throw notAllowed(`frame_max=${a.frameMax} > ${o.frameMax} max size`).at(10, 31);
-    if (a.channelMax > o.channelMax) {
-      throw notAllowed(`channel_max=${a.channelMax} > ${o.channelMax} max size`).at(10, 31);
-    }
-    this.frameMax = a.frameMax === 0 ? o.frameMax : a.frameMax;
-    this.channelMax = a.channelMax === 0 ? o.channelMax : a.channelMax;
-    this.heartbeat = a.heartbeat;
+    const t = negotiateTune(this.broker.options, a);
+    this.frameMax = t.frameMax;
+    this.channelMax = t.channelMax;
+    this.heartbeat = t.heartbeat;
     this.reader.maxFrameSize = this.frameMax;
     this.state = 'open-wait';
-    this.startHeartbeats();
+    this.heartbeats.start(this.heartbeat, {
+      dead: () => {
+        this.broker.log('warn', `missed heartbeats from client ${this.name}, timeout: ${this.heartbeat}s`);
+        this.socket.destroy();
+      },
+      beat: () => {
+        this.out.append(HEARTBEAT_FRAME);
+        this.output.scheduleFlush();
+      },
+    });
   }
 
-  /**
-   * rabbit_reader's connection.open checks, in its order: the node, vhost and
-   * user connection limits (the vhost one reports a missing vhost), then
-   * check_vhost_access — all 530 NOT_ALLOWED.
-   */
+  /** connection.open: the limits and vhost access (connection-handshake.ts checkOpen), then open-ok. */
   private open(a: MethodArgs['connection.open']): void {
     const name = a.virtualHost;
-    const b = this.broker;
-    const vhost = b.vhosts.get(name);
-    const auth = b.options.auth;
-    const maxConn = b.options.maxConnections;
-    if (maxConn > 0 && b.countConnections(() => true) >= maxConn) {
-      throw notAllowed(`connection refused: node connection limit (${maxConn}) is reached`).at(10, 40);
-    }
-    if (vhost === undefined) throw notAllowed(`vhost ${name} not found`).at(10, 40);
-    const vLimit = b.access.vhostLimit(name, 'max-connections');
-    if (vLimit !== undefined && b.countConnections((c) => c.vhostName === name) >= vLimit) {
-      throw notAllowed(
-        `access to vhost '${name}' refused for user '${this.user}': connection limit (${vLimit}) is reached`,
-      ).at(10, 40);
-    }
-    const uLimit = auth ? b.access.userLimit(this.user, 'max-connections') : undefined;
-    if (uLimit !== undefined && b.countConnections((c) => c.user === this.user) >= uLimit) {
-      throw notAllowed(`connection refused for user '${this.user}': user connection limit (${uLimit}) is reached`).at(
-        10,
-        40,
-      );
-    }
-    if (auth && !b.access.hasVhostAccess(this.user, name)) {
-      throw notAllowed(`access to vhost '${name}' refused for user '${this.user}'`).at(10, 40);
-    }
-    this.guard = new ResourceGuard(auth ? b.access : undefined, this.user, name);
+    const vhost = checkOpen(this.broker, this.user, name);
+    this.guard = new ResourceGuard(this.broker.options.auth ? this.broker.access : undefined, this.user, name);
     this.vhost = vhost;
     this.state = 'open';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
@@ -484,38 +336,11 @@ export class ClientConnection implements ChannelHost {
     if (this.broker.alarmActive) this.notifyBlocked(true);
   }
 
-  private startHeartbeats(): void {
-    if (this.heartbeat === 0) return;
-    const intervalMs = this.heartbeat * 1000;
-    this.heartbeatTimer = setInterval(
-      () => {
-        const now = Date.now();
-        // A peer silent for two intervals is dead (AMQP 0-9-1 §4.2.7); RabbitMQ drops the socket.
-        if (now - this.lastRecv >= 2 * intervalMs) {
-          this.broker.log('warn', `missed heartbeats from client ${this.name}, timeout: ${this.heartbeat}s`);
-          this.socket.destroy();
-          return;
-        }
-        if (now - this.lastSent >= intervalMs / 2) {
-          this.out.append(HEARTBEAT_FRAME);
-          this.scheduleFlush();
-        }
-      },
-      Math.max(250, intervalMs / 2),
-    );
-    this.heartbeatTimer.unref();
-  }
-
   // ---- errors and closing -------------------------------------------------
 
   private fail(e: unknown): void {
-    let err: AnyAmqpError;
-    if (e instanceof ConnectionException) err = e;
-    else if (e instanceof ProtocolError) {
-      err = new ConnectionException(e.code, stripName(e.message), e.classId, e.methodId);
-    } else if (e instanceof ChannelException) {
-      err = new ConnectionException(e.code, stripName(e.message), e.classId, e.methodId);
-    } else {
+    let err: AnyAmqpError | undefined = asConnectionException(e);
+    if (err === undefined) {
       this.broker.log('error', `internal error on ${this.name}: ${(e as Error)?.stack ?? e}`);
       err = internalError(String((e as Error)?.message ?? e));
     }
@@ -537,19 +362,8 @@ export class ClientConnection implements ChannelHost {
     this.closeTimer.unref();
   }
 
-  closeChannelWith(ch: Channel, err: AnyAmqpError): void {
-    if (isHardError(err.code)) {
-      this.closeWith(err);
-      return;
-    }
-    if (ch.closing) return;
-    ch.cleanup();
-    this.sendMethod(ch.id, 'channel.close', {
-      replyCode: err.code,
-      replyText: err.replyText,
-      classId: err.classId,
-      methodId: err.methodId,
-    });
+  closeChannelWith(ch: HostedChannel, err: AnyAmqpError): void {
+    closeChannel(this, ch, err);
   }
 
   private releaseChannels(): void {
@@ -588,7 +402,8 @@ export class ClientConnection implements ChannelHost {
   private cleanup(): void {
     if (this.cleaned) return;
     this.cleaned = true;
-    for (const t of [this.heartbeatTimer, this.handshakeTimer, this.closeTimer]) if (t) clearTimeout(t);
+    this.heartbeats.stop();
+    for (const t of [this.handshakeTimer, this.closeTimer]) if (t) clearTimeout(t);
     this.releaseChannels();
     this.channels.clear();
     // Exclusive queues die with their connection (AMQP 0-9-1 queue.declare exclusive).
@@ -624,55 +439,22 @@ export class ClientConnection implements ChannelHost {
 
   /** Called after anything is written into `out`. */
   wrote(): void {
-    this.stats.sendCnt++;
-    this.scheduleFlush();
+    this.output.wrote();
   }
 
   /** Runs `fn` just before the next flush (confirm coalescing). */
   beforeFlush(fn: () => void): void {
-    this.beforeFlushHooks.push(fn);
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    process.nextTick(() => this.flush());
+    this.output.beforeFlush(fn);
   }
 
   flush(): void {
-    this.flushScheduled = false;
-    if (this.beforeFlushHooks.length > 0) {
-      const hooks = this.beforeFlushHooks.splice(0);
-      for (const h of hooks) h();
-    }
-    const chunks = this.out.take();
-    if (chunks.length === 0 || this.socket.destroyed) return;
-    this.lastSent = Date.now();
-    let ok = true;
-    if (chunks.length === 1) ok = this.socket.write(chunks[0] as Buffer);
-    else {
-      this.socket.cork();
-      for (const c of chunks) ok = this.socket.write(c);
-      this.socket.uncork();
-    }
-    for (const c of chunks) this.stats.sendOct += c.length;
-    if (!ok) {
-      this.socketBlocked = true;
-      if (this.socket.writableLength > OUTPUT_HARD_LIMIT) this.socket.pause();
-    } else if (this.starved) {
-      this.starved = false;
-      setImmediate(() => this.kickConsumers());
-    }
+    this.output.flush();
   }
 
   private onDrain(): void {
-    this.socketBlocked = false;
+    this.output.drained();
     if (!this.blockedByAlarm && this.state !== 'closed') this.socket.resume();
-    if (this.starved) {
-      this.starved = false;
-      this.kickConsumers();
-    }
+    this.output.wakeIfStarved();
   }
 
   private kickConsumers(): void {
@@ -700,7 +482,7 @@ export class ClientConnection implements ChannelHost {
     }
     if (this.blockedByAlarm) {
       this.blockedByAlarm = false;
-      if (!this.socketBlocked) this.socket.resume();
+      if (!this.output.socketBlocked) this.socket.resume();
     }
   }
 
@@ -714,13 +496,4 @@ export class ClientConnection implements ChannelHost {
     this.socket.end();
     this.cleanup();
   }
-}
-
-function stripName(message: string): string {
-  const i = message.indexOf(' - ');
-  return i >= 0 && /^[A-Z_]+$/.test(message.slice(0, i)) ? message.slice(i + 3) : message;
-}
-
-function internalFrom(e: unknown, m: Method): ConnectionException {
-  return internalError(`${(e as Error)?.message ?? String(e)}`).at(m.classId, m.methodId);
 }

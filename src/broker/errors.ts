@@ -9,7 +9,7 @@
  * Reply texts follow RabbitMQ's shape, "NOT_FOUND - no queue 'q' in vhost '/'",
  * because clients and users grep for them.
  */
-import { ReplyCode, ReplyText } from '../protocol/index.js';
+import { ProtocolError, ReplyCode, ReplyText } from '../protocol/index.js';
 
 export type ReplyCodeValue = (typeof ReplyCode)[keyof typeof ReplyCode];
 
@@ -79,3 +79,22 @@ export const internalError = (detail: string) => new ConnectionException(ReplyCo
 /** RabbitMQ quotes resource names as `queue 'q' in vhost '/'`. */
 export const describeQueue = (name: string, vhost: string) => `queue '${name}' in vhost '${vhost}'`;
 export const describeExchange = (name: string, vhost: string) => `exchange '${name}' in vhost '${vhost}'`;
+
+/**
+ * What an error thrown while reading a connection's frames closes the
+ * connection with: a codec error or an escaped channel error becomes a
+ * connection exception with the same code; undefined means a bug (the caller
+ * logs it and closes with 541 INTERNAL_ERROR).
+ */
+export function asConnectionException(e: unknown): ConnectionException | undefined {
+  if (e instanceof ConnectionException) return e;
+  if (e instanceof ProtocolError || e instanceof ChannelException) {
+    return new ConnectionException(e.code, stripName(e.message), e.classId, e.methodId);
+  }
+  return undefined;
+}
+
+function stripName(message: string): string {
+  const i = message.indexOf(' - ');
+  return i >= 0 && /^[A-Z_]+$/.test(message.slice(0, i)) ? message.slice(i + 3) : message;
+}

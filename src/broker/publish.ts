@@ -6,8 +6,16 @@
  * checks and future publishers (shovels, federation links, direct reply-to)
  * belong in front of it.
  */
-import type { BasicProperties, FieldTable, FieldValue } from '../protocol/index.js';
+import {
+  type BasicProperties,
+  encodeContentHeaderPayload,
+  type FieldTable,
+  type FieldValue,
+} from '../protocol/index.js';
+import type { AssembledContent } from './content-assembler.js';
+import { preconditionFailed } from './errors.js';
 import type { DeadLetterReason, Queue } from './queue.js';
+import { parseExpiration, StoredMessage } from './stored-message.js';
 
 /**
  * Outcome flags of `VHost.publish` (a number, so the hot path allocates no
@@ -65,4 +73,21 @@ const SENDER_SELECTED = ['CC', 'BCC'];
 export function stripBcc(properties: BasicProperties): BasicProperties {
   const { BCC: _bcc, ...rest } = properties.headers ?? {};
   return { ...properties, headers: rest };
+}
+
+/**
+ * The message a complete basic.publish makes from its content and `props`
+ * (its properties after the direct reply-to rewrite, which RabbitMQ does
+ * first): a bad expiration is 406, BCC is stripped, and the content header is
+ * re-encoded only when the properties changed.
+ */
+export function publishedMessage(c: AssembledContent, props: BasicProperties): StoredMessage {
+  let headerPayload = props === c.properties ? c.headerPayload : encodeContentHeaderPayload(60, c.bodySize, props);
+  const exp = parseExpiration(props.expiration);
+  if (exp instanceof Error) throw preconditionFailed(exp.message);
+  if (props.headers?.['BCC'] !== undefined) {
+    props = stripBcc(props);
+    headerPayload = encodeContentHeaderPayload(60, c.bodySize, props);
+  }
+  return new StoredMessage(c.exchange, c.routingKey, props, headerPayload, c.body, Date.now());
 }

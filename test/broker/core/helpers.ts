@@ -4,7 +4,8 @@
 
 import { AccessControl } from '../../../src/broker/auth/access-control.js';
 import { ResourceGuard } from '../../../src/broker/auth/resource-guard.js';
-import { Channel, type ChannelHost } from '../../../src/broker/channel.js';
+import { Channel } from '../../../src/broker/channel.js';
+import type { ChannelHost } from '../../../src/broker/channel-host.js';
 import { DirectReplyRegistry } from '../../../src/broker/direct-reply-to.js';
 import { DEFAULT_OPTIONS } from '../../../src/broker/options.js';
 import { MemoryStore } from '../../../src/broker/store/memory-store.js';
