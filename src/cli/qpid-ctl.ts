@@ -7,10 +7,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { AccessClient, ManagementClient, ManagementError, tagList } from '../admin/index.js';
-import { ADMIN_OPTIONS, adminClient, adminError } from './common/admin.js';
+import { adminClient, adminError } from './common/admin.js';
 import { commandParser, parseArgs } from './common/args.js';
-import { EXIT_FAILURE, EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { EXIT_FAILURE, EXIT_OK, reportError, reportFailure, reportUsage, UsageError } from './common/errors.js';
 import { type CliIo, processIo } from './common/io.js';
+import { ADMIN_OPTIONS, VERBOSE_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { LIST_VERBS, listVerb, type Output, type VerbContext } from './qpid-ctl-lists.js';
 
@@ -300,7 +301,7 @@ function parser() {
       formatter: { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'output format' },
       quiet: { alias: 'q', type: 'boolean', describe: 'no informational line' },
       silent: { alias: 's', type: 'boolean', describe: 'no informational line and no column headers' },
-      verbose: { alias: 'v', type: 'boolean', describe: 'print stack traces on errors' },
+      verbose: VERBOSE_OPTION,
     })
     .example("$0 add_user app-user 's3cret'", 'seed 003: add a user ...')
     .example('$0 set_user_tags app-user administrator', '... make it an administrator ...')
@@ -339,8 +340,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const admin = await adminClient(args, io.env);
     ctx = { admin, access: new AccessClient(admin.client), vhost: args.vhost ?? admin.vhost, args: rest, io };
   } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
+    return reportFailure(io, NAME, e, verbose);
   }
   try {
     const out = await verb.run(ctx);

@@ -8,9 +8,10 @@
 import { Connection } from '../index.js';
 import { NotificationListener, Notifier, type NotifierDriver, PRIORITIES, type Priority } from '../rpc/index.js';
 import { commandParser, intOption, parseArgs, repeated } from './common/args.js';
-import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { connectionSettings } from './common/broker.js';
+import { EXIT_OK, reportError, reportFailure, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo } from './common/io.js';
+import { BROKER_OPTIONS, VERBOSE_LOGGING_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { aborted, jsonObject, TRANSPORT_OPTIONS, transportOptions } from './rpc-common.js';
 
@@ -37,7 +38,7 @@ function parser() {
           describe: 'send: messagingv2 (envelope) or messaging (bare)',
         },
         context: { type: 'string', describe: 'send: context as a JSON object' },
-        verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+        verbose: VERBOSE_LOGGING_OPTION,
       })
       .example('$0 listen', 'print every notification on the notifications topic')
       .example('$0 --json --priority error listen notifications', 'errors only, as JSON lines')
@@ -62,8 +63,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     else if (verb === 'send') job = sendJob(rest, args);
     else throw new UsageError(verb === undefined ? 'a command is required: listen or send' : `unknown command ${verb}`);
   } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
+    return reportFailure(io, NAME, e, verbose);
   }
   let connection: Connection | undefined;
   try {

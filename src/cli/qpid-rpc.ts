@@ -10,9 +10,10 @@
 import { Connection } from '../index.js';
 import { type Context, RemoteError, RpcClient, RpcServer, Target } from '../rpc/index.js';
 import { commandParser, intOption, numberOption, parseArgs } from './common/args.js';
-import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { connectionSettings } from './common/broker.js';
+import { EXIT_OK, reportError, reportFailure, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo } from './common/io.js';
+import { BROKER_OPTIONS, VERBOSE_LOGGING_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { aborted, jsonObject, TRANSPORT_OPTIONS, transportOptions } from './rpc-common.js';
 
@@ -36,7 +37,7 @@ function parser() {
         context: { type: 'string', describe: 'request context as a JSON object' },
         count: { alias: 'c', type: 'number', describe: 'serve: stop after this many requests' },
         json: { type: 'boolean', describe: 'serve: print each request as one JSON object per line' },
-        verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+        verbose: VERBOSE_LOGGING_OPTION,
       })
       .example('$0 -b rabbit://guest:guest@localhost:5672/ call compute ping', 'ping any compute server')
       .example(`$0 call compute/host1 add '{"x": 1, "y": 2}'`, 'call add on one server')
@@ -105,8 +106,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     timeout = numberOption('timeout', args.timeout, 0) ?? 60;
     settings = connectionSettings(args);
   } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
+    return reportFailure(io, NAME, e, verbose);
   }
   let connection: Connection | undefined;
   try {
