@@ -8,10 +8,10 @@
  */
 
 import type { Message, Receiver, Session } from '../index.js';
-import { Connection, createAddress, parseAddress } from '../index.js';
-import { commandParser, intOption, numberOption, parseArgs } from './common/args.js';
-import { connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportFailure, UsageError } from './common/errors.js';
+import { createAddress, parseAddress } from '../index.js';
+import { commandParser, intOption, numberOption, startCommand } from './common/args.js';
+import { connectionSettings, withConnection } from './common/broker.js';
+import { EXIT_OK, reportError, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo, stderrColors } from './common/io.js';
 import { messageJsonLine } from './common/json.js';
 import { BROKER_OPTIONS, MESSAGE_JSON_OPTION, VERBOSE_LOGGING_OPTION } from './common/options.js';
@@ -71,38 +71,30 @@ interface Plan {
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args as unknown as Args;
-  const verbose = args.verbose === true;
-  let plan: Plan;
-  let settings: ReturnType<typeof connectionSettings>;
-  try {
-    plan = planOf(args);
-    settings = connectionSettings(args);
-  } catch (e) {
-    return reportFailure(io, NAME, e, verbose);
-  }
+  const started = await startCommand(parser(), argv, io, NAME, (args: Args) => ({
+    plan: planOf(args),
+    settings: connectionSettings(args),
+  }));
+  if ('exit' in started) return started.exit;
+  const { verbose, prepared } = started;
+  const { plan, settings } = prepared;
   const log = debugLogger(io, NAME, verbose);
   const progress = new Progress(io, plan.limit);
-  let connection: Connection | undefined;
   try {
     let source = parseAddress(plan.address, 'receiver');
     if (plan.browse) source = createAddress({ ...source, options: { ...source.options, mode: 'browse' } });
-    log(`connecting to ${settings.url}`);
-    connection = await Connection.establish(settings.url, settings.options);
-    log(`connected to ${connection.url}`);
-    const session = await connection.session();
-    const receiver = await session.receiver(source, { capacity: plan.capacity });
-    log(`receiving from ${source.toString()} (capacity ${plan.capacity})`);
-    const received = await drainAll(plan, io, session, receiver, progress);
+    const received = await withConnection(settings, log, async (connection) => {
+      log(`connected to ${connection.url}`);
+      const session = await connection.session();
+      const receiver = await session.receiver(source, { capacity: plan.capacity });
+      log(`receiving from ${source.toString()} (capacity ${plan.capacity})`);
+      return drainAll(plan, io, session, receiver, progress);
+    });
     log(`received ${received} message${received === 1 ? '' : 's'}`);
     return EXIT_OK;
   } catch (e) {
     progress.clear();
     return reportError(io, e, verbose);
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
 }
 

@@ -7,7 +7,7 @@
  * --alternate-exchange (queues) → x-dead-letter-exchange (config/arguments.ts). The verbs are in config/.
  */
 import { type Admin, adminClient, adminError } from './common/admin.js';
-import { commandParser, intOption, parseArgs } from './common/args.js';
+import { commandParser, intOption, startCommand } from './common/args.js';
 import { reportFailure, UsageError } from './common/errors.js';
 import { type CliIo, processIo } from './common/io.js';
 import { ADMIN_OPTIONS, jsonOption, VERBOSE_OPTION } from './common/options.js';
@@ -99,24 +99,20 @@ function parser() {
 type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args as unknown as Args;
-  const verbose = args.verbose === true;
-  let admin: Admin;
-  let words: string[];
-  try {
-    admin = await adminClient(args);
-    words = args._.map(String);
+  const started = await startCommand(parser(), argv, io, NAME, async (args: Args) => {
+    const admin = await adminClient(args);
+    const words = args._.map(String);
     intOption('max-queue-size', args['max-queue-size'], 0);
     intOption('max-queue-count', args['max-queue-count'], 0);
     intOption('quorum-initial-group-size', args['quorum-initial-group-size'], 1);
     intOption('delivery-limit', args['delivery-limit'], 0);
     if (args.quorum && args.stream) throw new UsageError('--quorum and --stream exclude each other');
     validate(words);
-  } catch (e) {
-    return reportFailure(io, NAME, e, verbose);
-  }
+    return { admin, words };
+  });
+  if ('exit' in started) return started.exit;
+  const { args, verbose, prepared } = started;
+  const { admin, words } = prepared;
   try {
     return await dispatch(admin, args, words, io);
   } catch (e) {

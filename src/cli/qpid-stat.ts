@@ -7,7 +7,7 @@
  * ...) print as empty cells, as Qpid prints a missing value. The views are in stat/.
  */
 import { type Admin, adminClient, adminError } from './common/admin.js';
-import { commandParser, intOption, parseArgs } from './common/args.js';
+import { commandParser, intOption, startCommand } from './common/args.js';
 import { EXIT_OK, reportFailure, UsageError } from './common/errors.js';
 import { type CliIo, processIo, sleep } from './common/io.js';
 import { ADMIN_OPTIONS, jsonOption, VERBOSE_OPTION } from './common/options.js';
@@ -90,18 +90,13 @@ interface Request {
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args as unknown as Args;
-  const verbose = args.verbose === true;
-  let admin: Admin;
-  let request: Request;
-  try {
-    admin = await adminClient(args);
-    request = requestOf(args, admin);
-  } catch (e) {
-    return reportFailure(io, NAME, e, verbose);
-  }
+  const started = await startCommand(parser(), argv, io, NAME, async (args: Args) => {
+    const admin = await adminClient(args);
+    return { admin, request: requestOf(args, admin) };
+  });
+  if ('exit' in started) return started.exit;
+  const { verbose, prepared } = started;
+  const { admin, request } = prepared;
   try {
     await show(io, request, `${NAME} ${argv.join(' ')}`);
     return EXIT_OK;

@@ -8,17 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { FieldTable } from '../index.js';
-import {
-  CONTENT_TYPE_JSON,
-  Connection,
-  Message,
-  type MessageContent,
-  type MessageProperties,
-  parseAddress,
-} from '../index.js';
-import { commandParser, intOption, numberOption, parseArgs, repeated } from './common/args.js';
-import { connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportFailure, UsageError } from './common/errors.js';
+import { CONTENT_TYPE_JSON, Message, type MessageContent, type MessageProperties, parseAddress } from '../index.js';
+import { commandParser, intOption, numberOption, repeated, startCommand } from './common/args.js';
+import { connectionSettings, withConnection } from './common/broker.js';
+import { EXIT_OK, reportError, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo, sleep } from './common/io.js';
 import { messageJsonLine } from './common/json.js';
 import { BROKER_OPTIONS, MESSAGE_JSON_OPTION, VERBOSE_LOGGING_OPTION } from './common/options.js';
@@ -90,41 +83,34 @@ interface Plan {
 type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args as unknown as Args;
-  const verbose = args.verbose === true;
-  let plan: Plan;
-  let settings: ReturnType<typeof connectionSettings>;
-  try {
-    plan = planOf(args);
-    settings = connectionSettings(args);
-  } catch (e) {
-    return reportFailure(io, NAME, e, verbose);
-  }
+  const started = await startCommand(parser(), argv, io, NAME, (args: Args) => ({
+    plan: planOf(args),
+    settings: connectionSettings(args),
+  }));
+  if ('exit' in started) return started.exit;
+  const { args, verbose, prepared } = started;
+  const { plan, settings } = prepared;
   const log = debugLogger(io, NAME, verbose);
-  let connection: Connection | undefined;
   try {
     parseAddress(plan.address, 'sender');
-    log(`connecting to ${settings.url}`);
-    connection = await Connection.establish(settings.url, settings.options);
-    log(`connected to ${connection.url}`);
-    const session = await connection.session();
-    const sender = await session.sender(plan.address);
-    log(`sending to ${plan.address}`);
-    const show = (m: Message) => io.stdout(args.json ? messageJsonLine(m) : `${m.toString()}\n`);
-    const sent = await sendAll(plan, io, async (m) => {
-      if (args.print) show(m);
-      await sender.send(m, { sync: false });
-      if (!args.print) show(m);
+    const sent = await withConnection(settings, log, async (connection) => {
+      log(`connected to ${connection.url}`);
+      const session = await connection.session();
+      const sender = await session.sender(plan.address);
+      log(`sending to ${plan.address}`);
+      const show = (m: Message) => io.stdout(args.json ? messageJsonLine(m) : `${m.toString()}\n`);
+      const n = await sendAll(plan, io, async (m) => {
+        if (args.print) show(m);
+        await sender.send(m, { sync: false });
+        if (!args.print) show(m);
+      });
+      await sender.sync();
+      return n;
     });
-    await sender.sync();
     log(`sent ${sent} message${sent === 1 ? '' : 's'}`);
     return EXIT_OK;
   } catch (e) {
     return reportError(io, e, verbose);
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from '../../index.js';
-import { parseRawAddress, parseUrl } from '../../index.js';
+import { Connection, parseRawAddress, parseUrl } from '../../index.js';
 import { UsageError } from './errors.js';
 import { type BrokerArgs, DEFAULT_BROKER, DEFAULT_RECONNECT_INTERVAL } from './options.js';
 
@@ -134,4 +134,22 @@ export function connectionSettings(args: BrokerArgs): { url: string; options: Co
     options.reconnectLimit = limit;
   }
   return { url, options };
+}
+
+/**
+ * Connects with the settings (logging the attempt under -v), runs `job` on the connection and closes
+ * it however the job ends; a failure to connect or of the job is the caller's to report.
+ */
+export async function withConnection<T>(
+  settings: { url: string; options: ConnectionOptions },
+  log: (text: string) => void,
+  job: (connection: Connection) => Promise<T>,
+): Promise<T> {
+  log(`connecting to ${settings.url}`);
+  const connection = await Connection.establish(settings.url, settings.options);
+  try {
+    return await job(connection);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
