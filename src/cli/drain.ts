@@ -7,13 +7,14 @@
  * --browse, --json, and on a terminal with -c a progress line and a rate summary on stderr.
  */
 
-import type { Message, Receiver } from '../index.js';
-import { Connection, createAddress, parseAddress } from '../index.js';
-import { commandParser, intOption, numberOption, parseArgs } from './common/args.js';
-import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import type { Message, Receiver, Session } from '../index.js';
+import { createAddress, parseAddress } from '../index.js';
+import { commandParser, intOption, numberOption, startCommand } from './common/args.js';
+import { connectionSettings, withConnection } from './common/broker.js';
+import { EXIT_OK, reportError, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo, stderrColors } from './common/io.js';
 import { messageJsonLine } from './common/json.js';
+import { BROKER_OPTIONS, MESSAGE_JSON_OPTION, VERBOSE_LOGGING_OPTION } from './common/options.js';
 import { PyFormat } from './common/pyformat.js';
 import { runCommand } from './common/run.js';
 
@@ -45,8 +46,8 @@ function parser() {
         describe: `messages to prefetch (0: fetch one at a time) [default: ${MAX_CAPACITY}, at most --count]`,
       },
       browse: { type: 'boolean', describe: 'read without consuming (same as "; {mode: browse}")' },
-      json: { type: 'boolean', describe: 'print each message as one JSON object per line' },
-      verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+      json: MESSAGE_JSON_OPTION,
+      verbose: VERBOSE_LOGGING_OPTION,
     })
     .example(`${NAME} -t 120 news-service/#.news`, 'print news for two minutes after the last one')
     .example(`${NAME} -c 3 my-queue`, 'take three messages from my-queue')
@@ -54,74 +55,90 @@ function parser() {
     .example(`${NAME} -f --browse my-queue`, 'watch my-queue without consuming its messages');
 }
 
+type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;
+
+/** What to drain and how: the options checked and their defaults filled in. */
+interface Plan {
+  address: string;
+  /** -c: 0 is no limit. */
+  limit: number;
+  capacity: number;
+  /** Seconds to wait for each message; undefined (-f) waits forever. */
+  timeout: number | undefined;
+  /** The -p format; none with --json. */
+  format: PyFormat | undefined;
+  browse: boolean;
+}
+
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args;
-  const verbose = args.verbose === true;
+  const started = await startCommand(parser(), argv, io, NAME, (args: Args) => ({
+    plan: planOf(args),
+    settings: connectionSettings(args),
+  }));
+  if ('exit' in started) return started.exit;
+  const { verbose, prepared } = started;
+  const { plan, settings } = prepared;
   const log = debugLogger(io, NAME, verbose);
-
-  let address: string;
-  let limit: number;
-  let capacity: number;
-  let timeout: number | undefined;
-  let format: PyFormat | undefined;
-  let settings: ReturnType<typeof connectionSettings>;
+  const progress = new Progress(io, plan.limit);
   try {
-    const positional = args._.map(String);
-    if (positional.length === 0) throw new UsageError('address is required');
-    if (positional.length > 1) throw new UsageError(`unexpected argument ${positional[1]}: drain takes one ADDRESS`);
-    address = positional[0] as string;
-    limit = intOption('count', args.count, 0) ?? 0;
-    capacity = defaultCapacity(limit, intOption('capacity', args.capacity, 0));
-    timeout = args.forever ? undefined : numberOption('timeout', args.timeout, 0);
-    if (args.json && args.print !== DEFAULT_FORMAT) throw new UsageError('--json and --print are alternatives');
-    format = args.json ? undefined : new PyFormat(args.print);
-    settings = connectionSettings(args);
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
-  }
-
-  const signal = io.signal;
-  const progress = new Progress(io, limit);
-  let connection: Connection | undefined;
-  let received = 0;
-  try {
-    let source = parseAddress(address, 'receiver');
-    if (args.browse) source = createAddress({ ...source, options: { ...source.options, mode: 'browse' } });
-    log(`connecting to ${settings.url}`);
-    connection = await Connection.establish(settings.url, settings.options);
-    log(`connected to ${connection.url}`);
-    const session = await connection.session();
-    const receiver = await session.receiver(source, { capacity });
-    log(`receiving from ${source.toString()} (capacity ${capacity})`);
-    const start = Date.now();
-    // With -c N, acknowledging the last `capacity` messages only once the consumer is cancelled keeps the
-    // broker from delivering more than N (its prefetch counts unacknowledged messages), so none are
-    // prefetched and handed back marked redelivered. Acks written in one tick go out as one multiple-ack.
-    const ackUpTo = limit === 0 ? Number.POSITIVE_INFINITY : limit - capacity;
-    while (limit === 0 || received < limit) {
-      const message = await fetch(receiver, timeout, signal);
-      if (!message) break;
-      const line = format ? `${format.apply(message)}\n` : messageJsonLine(message);
-      progress.clear();
-      io.stdout(line);
-      received++;
-      if (received <= ackUpTo) await session.acknowledge(message, { sync: false });
-      progress.update(received, start);
-    }
-    await receiver.close();
-    await session.acknowledge();
-    progress.finish(received, start);
+    let source = parseAddress(plan.address, 'receiver');
+    if (plan.browse) source = createAddress({ ...source, options: { ...source.options, mode: 'browse' } });
+    const received = await withConnection(settings, log, async (connection) => {
+      log(`connected to ${connection.url}`);
+      const session = await connection.session();
+      const receiver = await session.receiver(source, { capacity: plan.capacity });
+      log(`receiving from ${source.toString()} (capacity ${plan.capacity})`);
+      return drainAll(plan, io, session, receiver, progress);
+    });
     log(`received ${received} message${received === 1 ? '' : 's'}`);
     return EXIT_OK;
   } catch (e) {
     progress.clear();
     return reportError(io, e, verbose);
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
+}
+
+function planOf(args: Args): Plan {
+  const positional = args._.map(String);
+  if (positional.length === 0) throw new UsageError('address is required');
+  if (positional.length > 1) throw new UsageError(`unexpected argument ${positional[1]}: drain takes one ADDRESS`);
+  const limit = intOption('count', args.count, 0) ?? 0;
+  const capacity = defaultCapacity(limit, intOption('capacity', args.capacity, 0));
+  const timeout = args.forever ? undefined : numberOption('timeout', args.timeout, 0);
+  if (args.json && args.print !== DEFAULT_FORMAT) throw new UsageError('--json and --print are alternatives');
+  const format = args.json ? undefined : new PyFormat(args.print);
+  return { address: positional[0] as string, limit, capacity, timeout, format, browse: args.browse === true };
+}
+
+/** Fetches, prints and acknowledges until -c messages came, a fetch timed out, or Ctrl-C; resolves the count. */
+async function drainAll(
+  plan: Plan,
+  io: CliIo,
+  session: Session,
+  receiver: Receiver,
+  progress: Progress,
+): Promise<number> {
+  const { limit, capacity, format } = plan;
+  const start = Date.now();
+  let received = 0;
+  // With -c N, acknowledging the last `capacity` messages only once the consumer is cancelled keeps the
+  // broker from delivering more than N (its prefetch counts unacknowledged messages), so none are
+  // prefetched and handed back marked redelivered. Acks written in one tick go out as one multiple-ack.
+  const ackUpTo = limit === 0 ? Number.POSITIVE_INFINITY : limit - capacity;
+  while (limit === 0 || received < limit) {
+    const message = await fetch(receiver, plan.timeout, io.signal);
+    if (!message) break;
+    const line = format ? `${format.apply(message)}\n` : messageJsonLine(message);
+    progress.clear();
+    io.stdout(line);
+    received++;
+    if (received <= ackUpTo) await session.acknowledge(message, { sync: false });
+    progress.update(received, start);
+  }
+  await receiver.close();
+  await session.acknowledge();
+  progress.finish(received, start);
+  return received;
 }
 
 /** -c 1 fetches one message at a time (Qpid's capacity 0); more subscribe with up to MAX_CAPACITY. */

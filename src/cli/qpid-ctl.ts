@@ -7,10 +7,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { AccessClient, ManagementClient, ManagementError, tagList } from '../admin/index.js';
-import { ADMIN_OPTIONS, adminClient, adminError } from './common/admin.js';
-import { commandParser, parseArgs } from './common/args.js';
+import { adminClient, adminError } from './common/admin.js';
+import { commandParser, startCommand } from './common/args.js';
 import { EXIT_FAILURE, EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
 import { type CliIo, processIo } from './common/io.js';
+import { ADMIN_OPTIONS, VERBOSE_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { LIST_VERBS, listVerb, type Output, type VerbContext } from './qpid-ctl-lists.js';
 
@@ -300,7 +301,7 @@ function parser() {
       formatter: { type: 'string', choices: ['table', 'json'], default: 'table', describe: 'output format' },
       quiet: { alias: 'q', type: 'boolean', describe: 'no informational line' },
       silent: { alias: 's', type: 'boolean', describe: 'no informational line and no column headers' },
-      verbose: { alias: 'v', type: 'boolean', describe: 'print stack traces on errors' },
+      verbose: VERBOSE_OPTION,
     })
     .example("$0 add_user app-user 's3cret'", 'seed 003: add a user ...')
     .example('$0 set_user_tags app-user administrator', '... make it an administrator ...')
@@ -317,31 +318,30 @@ function parser() {
 type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args as unknown as Args;
-  const verbose = args.verbose === true;
-  let ctx: VerbContext;
-  let verb: Verb;
-  let name: string;
-  try {
+  const started = await startCommand(parser(), argv, io, NAME, async (args: Args) => {
     const words = args._.map(String);
-    name = words[0] ?? '';
+    const name = words[0] ?? '';
     if (name === '') throw new UsageError('no command given');
-    const found = VERBS[name] ?? listVerb(name);
-    if (found === undefined) throw new UsageError(`unknown command '${name}'`);
-    verb = found;
+    const verb = VERBS[name] ?? listVerb(name);
+    if (verb === undefined) throw new UsageError(`unknown command '${name}'`);
     const rest = words.slice(1);
     const max = verb.max ?? (verb.usage.includes('...') ? Number.POSITIVE_INFINITY : verb.min);
     if (rest.length < verb.min) throw new UsageError(`${name}: not enough arguments (usage: ${name} ${verb.usage})`);
     if (rest.length > max) throw new UsageError(`${name}: too many arguments (usage: ${name} ${verb.usage})`);
     // The management URL is found as for the other admin tools (--mgmt-url, $QPID_MGMT_URL, the broker's, 15672).
     const admin = await adminClient(args, io.env);
-    ctx = { admin, access: new AccessClient(admin.client), vhost: args.vhost ?? admin.vhost, args: rest, io };
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
-  }
+    const ctx: VerbContext = {
+      admin,
+      access: new AccessClient(admin.client),
+      vhost: args.vhost ?? admin.vhost,
+      args: rest,
+      io,
+    };
+    return { verb, ctx };
+  });
+  if ('exit' in started) return started.exit;
+  const { args, verbose, prepared } = started;
+  const { verb, ctx } = prepared;
   try {
     const out = await verb.run(ctx);
     print(io, out, args);

@@ -5,12 +5,13 @@
  * listen prints `PRIORITY PUBLISHER EVENT_TYPE PAYLOAD-JSON` per notification, or one JSON object per
  * line with --json; it stops after --count notifications or on Ctrl-C.
  */
-import { Connection } from '../index.js';
+import type { Connection } from '../index.js';
 import { NotificationListener, Notifier, type NotifierDriver, PRIORITIES, type Priority } from '../rpc/index.js';
-import { commandParser, intOption, parseArgs, repeated } from './common/args.js';
-import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { commandParser, intOption, repeated, startCommand } from './common/args.js';
+import { connectionSettings, withConnection } from './common/broker.js';
+import { EXIT_OK, reportError, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo } from './common/io.js';
+import { BROKER_OPTIONS, VERBOSE_LOGGING_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { aborted, jsonObject, TRANSPORT_OPTIONS, transportOptions } from './rpc-common.js';
 
@@ -37,7 +38,7 @@ function parser() {
           describe: 'send: messagingv2 (envelope) or messaging (bare)',
         },
         context: { type: 'string', describe: 'send: context as a JSON object' },
-        verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+        verbose: VERBOSE_LOGGING_OPTION,
       })
       .example('$0 listen', 'print every notification on the notifications topic')
       .example('$0 --json --priority error listen notifications', 'errors only, as JSON lines')
@@ -45,35 +46,26 @@ function parser() {
   );
 }
 
-type Args = Record<string, unknown> & { _: (string | number)[] };
+type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args as unknown as Args;
-  const verbose = args['verbose'] === true;
-  const log = debugLogger(io, NAME, verbose);
-  const [verb, ...rest] = args._.map(String);
-  let settings: ReturnType<typeof connectionSettings>;
-  let job: (c: Connection) => Promise<number>;
-  try {
-    settings = connectionSettings(parsed.args);
+  const started = await startCommand(parser(), argv, io, NAME, (args: Args) => {
+    const [verb, ...rest] = args._.map(String);
+    const settings = connectionSettings(args);
+    let job: (c: Connection) => Promise<number>;
     if (verb === 'listen') job = listenJob(rest, args, io);
     else if (verb === 'send') job = sendJob(rest, args);
     else throw new UsageError(verb === undefined ? 'a command is required: listen or send' : `unknown command ${verb}`);
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
-  }
-  let connection: Connection | undefined;
+    return { settings, job };
+  });
+  if ('exit' in started) return started.exit;
+  const { verbose, prepared } = started;
+  const { settings, job } = prepared;
+  const log = debugLogger(io, NAME, verbose);
   try {
-    log(`connecting to ${settings.url}`);
-    connection = await Connection.establish(settings.url, settings.options);
-    return await job(connection);
+    return await withConnection(settings, log, job);
   } catch (e) {
     return reportError(io, e, verbose);
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * `qpid-route`: Qpid's federation tool (QPID-REFERENCE.md §6.6) on shovels. A Qpid link lives on the
+ * `qpid-route`: Qpid's federation tool (docs/qpid-reference.md §6.6) on shovels. A Qpid link lives on the
  * destination broker and pulls from the source; so does a shovel. Every verb becomes a shovel
  * definition PUT to the destination's management API (`/api/parameters/shovel/{vhost}/{name}`), which
  * both brokers serve: RabbitMQ's shovel plugin, and the bundled broker's built-in shovel

@@ -7,12 +7,13 @@
  *
  * A remote exception or a timeout is one `Failed: ...` line and exit 1; bad arguments exit 2.
  */
-import { Connection } from '../index.js';
+import type { Connection } from '../index.js';
 import { type Context, RemoteError, RpcClient, RpcServer, Target } from '../rpc/index.js';
-import { commandParser, intOption, numberOption, parseArgs } from './common/args.js';
-import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { commandParser, intOption, numberOption, startCommand } from './common/args.js';
+import { connectionSettings, withConnection } from './common/broker.js';
+import { EXIT_OK, reportError, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo } from './common/io.js';
+import { BROKER_OPTIONS, VERBOSE_LOGGING_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { aborted, jsonObject, TRANSPORT_OPTIONS, transportOptions } from './rpc-common.js';
 
@@ -36,7 +37,7 @@ function parser() {
         context: { type: 'string', describe: 'request context as a JSON object' },
         count: { alias: 'c', type: 'number', describe: 'serve: stop after this many requests' },
         json: { type: 'boolean', describe: 'serve: print each request as one JSON object per line' },
-        verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+        verbose: VERBOSE_LOGGING_OPTION,
       })
       .example('$0 -b rabbit://guest:guest@localhost:5672/ call compute ping', 'ping any compute server')
       .example(`$0 call compute/host1 add '{"x": 1, "y": 2}'`, 'call add on one server')
@@ -44,6 +45,8 @@ function parser() {
       .example('$0 serve compute/host1', 'answer ping and echo calls as server host1')
   );
 }
+
+type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;
 
 interface Plan {
   verb: 'call' | 'cast' | 'serve';
@@ -92,44 +95,44 @@ function plan(positional: string[], a: Record<string, unknown>): Plan {
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args;
-  const verbose = args.verbose === true;
+  const started = await startCommand(parser(), argv, io, NAME, (args: Args) => ({
+    p: plan(args._.map(String), args as Record<string, unknown>),
+    timeout: numberOption('timeout', args.timeout, 0) ?? 60,
+    settings: connectionSettings(args),
+  }));
+  if ('exit' in started) return started.exit;
+  const { args, verbose, prepared } = started;
+  const { p, timeout, settings } = prepared;
   const log = debugLogger(io, NAME, verbose);
-  let p: Plan;
-  let settings: ReturnType<typeof connectionSettings>;
-  let timeout: number;
   try {
-    p = plan(args._.map(String), args as Record<string, unknown>);
-    timeout = numberOption('timeout', args.timeout, 0) ?? 60;
-    settings = connectionSettings(args);
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
-  }
-  let connection: Connection | undefined;
-  try {
-    log(`connecting to ${settings.url}`);
-    connection = await Connection.establish(settings.url, settings.options);
-    const transport = transportOptions(args);
-    if (p.verb === 'serve') return await serve(connection, p, io, transport);
-    const client = new RpcClient(connection, p.target, { ...transport, timeout });
-    if (p.verb === 'cast') {
-      await client.cast(p.ctxt, p.method, p.args);
-      log(`cast ${p.method} to ${p.target}`);
-      return EXIT_OK;
-    }
-    const result = await client.call(p.ctxt, p.method, p.args);
-    io.stdout(`${JSON.stringify(result)}\n`);
-    return EXIT_OK;
+    return await withConnection(settings, log, (connection) => perform(connection, p, io, args, timeout, log));
   } catch (e) {
     // A remote exception prints its class and message; its traceback only with -v.
     if (e instanceof RemoteError && !verbose) return reportError(io, new RemoteErrorLine(e), false);
     return reportError(io, e, verbose);
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
+}
+
+/** Serves, casts, or calls and prints the result as JSON. */
+async function perform(
+  connection: Connection,
+  p: Plan,
+  io: CliIo,
+  args: Parameters<typeof transportOptions>[0],
+  timeout: number,
+  log: (text: string) => void,
+): Promise<number> {
+  const transport = transportOptions(args);
+  if (p.verb === 'serve') return await serve(connection, p, io, transport);
+  const client = new RpcClient(connection, p.target, { ...transport, timeout });
+  if (p.verb === 'cast') {
+    await client.cast(p.ctxt, p.method, p.args);
+    log(`cast ${p.method} to ${p.target}`);
+    return EXIT_OK;
+  }
+  const result = await client.call(p.ctxt, p.method, p.args);
+  io.stdout(`${JSON.stringify(result)}\n`);
+  return EXIT_OK;
 }
 
 /** `Failed: RemoteError: ValueError: bad value` — the one line a remote exception gets. */

@@ -8,19 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { FieldTable } from '../index.js';
-import {
-  CONTENT_TYPE_JSON,
-  Connection,
-  Message,
-  type MessageContent,
-  type MessageProperties,
-  parseAddress,
-} from '../index.js';
-import { commandParser, intOption, numberOption, parseArgs, repeated } from './common/args.js';
-import { BROKER_OPTIONS, connectionSettings } from './common/broker.js';
-import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { CONTENT_TYPE_JSON, Message, type MessageContent, type MessageProperties, parseAddress } from '../index.js';
+import { commandParser, intOption, numberOption, repeated, startCommand } from './common/args.js';
+import { connectionSettings, withConnection } from './common/broker.js';
+import { EXIT_OK, reportError, UsageError } from './common/errors.js';
 import { type CliIo, debugLogger, processIo, sleep } from './common/io.js';
 import { messageJsonLine } from './common/json.js';
+import { BROKER_OPTIONS, MESSAGE_JSON_OPTION, VERBOSE_LOGGING_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { nameValue } from './common/values.js';
 
@@ -58,8 +52,8 @@ function parser() {
       priority: { type: 'number', describe: 'message priority (0-255)' },
       rate: { type: 'number', describe: 'send at most N messages per second' },
       print: { type: 'boolean', describe: 'print each message before sending it (default: after it is sent)' },
-      json: { type: 'boolean', describe: 'print each message as one JSON object per line' },
-      verbose: { alias: 'v', type: 'boolean', describe: 'enable logging (and stack traces on errors)' },
+      json: MESSAGE_JSON_OPTION,
+      verbose: VERBOSE_LOGGING_OPTION,
     })
     .example(`${NAME} news-service/news hello`, 'send "hello" with subject news to the news-service exchange')
     .example(`${NAME} -c 3 my-queue`, 'send three (empty) messages to my-queue')
@@ -86,118 +80,127 @@ interface Plan {
   durable: boolean;
 }
 
+type Args = Awaited<ReturnType<ReturnType<typeof parser>['parse']>>;
+
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args;
-  const verbose = args.verbose === true;
+  const started = await startCommand(parser(), argv, io, NAME, (args: Args) => ({
+    plan: planOf(args),
+    settings: connectionSettings(args),
+  }));
+  if ('exit' in started) return started.exit;
+  const { args, verbose, prepared } = started;
+  const { plan, settings } = prepared;
   const log = debugLogger(io, NAME, verbose);
-
-  let plan: Plan;
-  let settings: ReturnType<typeof connectionSettings>;
-  try {
-    const positional = args._.map(String);
-    const address = positional[0];
-    if (address === undefined) throw new UsageError('address is required');
-    const words = positional.slice(1);
-    if (words.length > 0 && args.content !== undefined) {
-      throw new UsageError('give the content either as --content or as CONTENT arguments, not both');
-    }
-    const stdin = words.length === 1 && words[0] === '-';
-    const count = intOption('count', args.count, 0);
-    const timeout = numberOption('timeout', args.timeout, 0);
-    const rate = numberOption('rate', args.rate, 0);
-    if (rate === 0) throw new UsageError('option --rate: expected a number > 0');
-    const priority = intOption('priority', args.priority, 0);
-    if (priority !== undefined && priority > 255) throw new UsageError('option --priority: expected 0-255');
-    plan = {
-      address,
-      text: stdin ? undefined : words.length > 0 ? words.join(' ') : args.content,
-      stdin,
-      entries: repeated(args.map).map(nameValue),
-      properties: repeated(args.property).map(nameValue),
-      contentType: args['content-type'],
-      limit: count ?? (stdin ? 0 : 1),
-      deadline: timeout === undefined ? undefined : Date.now() + timeout * 1000,
-      rate,
-      ttl: numberOption('ttl', args.ttl, 0),
-      priority,
-      spoutId: args.id ?? randomUUID(),
-      subject: args.subject,
-      replyTo: args['reply-to'],
-      durable: args.durable === true,
-    };
-    // Fail on content that cannot be built before connecting.
-    if (!stdin) buildContent(plan, plan.text);
-    settings = connectionSettings(args);
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, verbose);
-  }
-
-  const signal = io.signal;
-  let connection: Connection | undefined;
   try {
     parseAddress(plan.address, 'sender');
-    log(`connecting to ${settings.url}`);
-    connection = await Connection.establish(settings.url, settings.options);
-    log(`connected to ${connection.url}`);
-    const session = await connection.session();
-    const sender = await session.sender(plan.address);
-    log(`sending to ${plan.address}`);
-    const show = (m: Message) => io.stdout(args.json ? messageJsonLine(m) : `${m.toString()}\n`);
-    const send = async (m: Message) => {
-      if (args.print) show(m);
-      await sender.send(m, { sync: false });
-      if (!args.print) show(m);
-    };
-    const start = Date.now();
-    const sent = { n: 0 };
-    // True while another message may go out: count, timeout and Ctrl-C allow it, and its --rate slot came.
-    const mayContinue = async (): Promise<boolean> => {
-      const n = sent.n;
-      if ((plan.limit !== 0 && n >= plan.limit) || signal?.aborted) return false;
-      if (plan.deadline !== undefined && Date.now() >= plan.deadline) return false;
-      if (plan.rate !== undefined) {
-        const due = start + (n * 1000) / plan.rate;
-        const wake = plan.deadline === undefined ? due : Math.min(due, plan.deadline);
-        await sleep(wake - Date.now(), signal);
-        if (signal?.aborted || (plan.deadline !== undefined && Date.now() >= plan.deadline)) return false;
-      }
-      return true;
-    };
-    if (plan.stdin) {
-      if (!io.stdin) throw new UsageError('no standard input to read');
-      const input = io.stdin instanceof Readable ? io.stdin : Readable.from(io.stdin);
-      const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-      const stop = () => lines.close();
-      signal?.addEventListener('abort', stop, { once: true });
-      try {
-        if (await mayContinue()) {
-          for await (const line of lines) {
-            await send(makeMessage(plan, line, sent.n));
-            sent.n++;
-            if (!(await mayContinue())) break;
-          }
-        }
-      } finally {
-        signal?.removeEventListener('abort', stop);
-        lines.close();
-      }
-    } else {
-      while (await mayContinue()) {
-        await send(makeMessage(plan, plan.text, sent.n));
-        sent.n++;
-      }
-    }
-    await sender.sync();
-    log(`sent ${sent.n} message${sent.n === 1 ? '' : 's'}`);
+    const sent = await withConnection(settings, log, async (connection) => {
+      log(`connected to ${connection.url}`);
+      const session = await connection.session();
+      const sender = await session.sender(plan.address);
+      log(`sending to ${plan.address}`);
+      const show = (m: Message) => io.stdout(args.json ? messageJsonLine(m) : `${m.toString()}\n`);
+      const n = await sendAll(plan, io, async (m) => {
+        if (args.print) show(m);
+        await sender.send(m, { sync: false });
+        if (!args.print) show(m);
+      });
+      await sender.sync();
+      return n;
+    });
+    log(`sent ${sent} message${sent === 1 ? '' : 's'}`);
     return EXIT_OK;
   } catch (e) {
     return reportError(io, e, verbose);
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
+}
+
+/** The messages the options describe; a bad value (or content that cannot be built) is a usage error. */
+function planOf(args: Args): Plan {
+  const positional = args._.map(String);
+  const address = positional[0];
+  if (address === undefined) throw new UsageError('address is required');
+  const words = positional.slice(1);
+  if (words.length > 0 && args.content !== undefined) {
+    throw new UsageError('give the content either as --content or as CONTENT arguments, not both');
+  }
+  const stdin = words.length === 1 && words[0] === '-';
+  const count = intOption('count', args.count, 0);
+  const timeout = numberOption('timeout', args.timeout, 0);
+  const rate = numberOption('rate', args.rate, 0);
+  if (rate === 0) throw new UsageError('option --rate: expected a number > 0');
+  const priority = intOption('priority', args.priority, 0);
+  if (priority !== undefined && priority > 255) throw new UsageError('option --priority: expected 0-255');
+  const plan: Plan = {
+    address,
+    text: stdin ? undefined : words.length > 0 ? words.join(' ') : args.content,
+    stdin,
+    entries: repeated(args.map).map(nameValue),
+    properties: repeated(args.property).map(nameValue),
+    contentType: args['content-type'],
+    limit: count ?? (stdin ? 0 : 1),
+    deadline: timeout === undefined ? undefined : Date.now() + timeout * 1000,
+    rate,
+    ttl: numberOption('ttl', args.ttl, 0),
+    priority,
+    spoutId: args.id ?? randomUUID(),
+    subject: args.subject,
+    replyTo: args['reply-to'],
+    durable: args.durable === true,
+  };
+  // Fail on content that cannot be built before connecting.
+  if (!stdin) buildContent(plan, plan.text);
+  return plan;
+}
+
+/**
+ * Whether message number `n` may go out: count, timeout and Ctrl-C allow it, and (waiting for it) its
+ * --rate slot came.
+ */
+function pacer(plan: Plan, signal: AbortSignal | undefined): (n: number) => Promise<boolean> {
+  const start = Date.now();
+  return async (n) => {
+    if ((plan.limit !== 0 && n >= plan.limit) || signal?.aborted) return false;
+    if (plan.deadline !== undefined && Date.now() >= plan.deadline) return false;
+    if (plan.rate !== undefined) {
+      const due = start + (n * 1000) / plan.rate;
+      const wake = plan.deadline === undefined ? due : Math.min(due, plan.deadline);
+      await sleep(wake - Date.now(), signal);
+      if (signal?.aborted || (plan.deadline !== undefined && Date.now() >= plan.deadline)) return false;
+    }
+    return true;
+  };
+}
+
+/** Sends the plan's messages (with `-` one per line of standard input); resolves how many were sent. */
+async function sendAll(plan: Plan, io: CliIo, send: (m: Message) => Promise<void>): Promise<number> {
+  const signal = io.signal;
+  const mayContinue = pacer(plan, signal);
+  let sent = 0;
+  if (!plan.stdin) {
+    while (await mayContinue(sent)) {
+      await send(makeMessage(plan, plan.text, sent));
+      sent++;
+    }
+    return sent;
+  }
+  if (!io.stdin) throw new UsageError('no standard input to read');
+  const input = io.stdin instanceof Readable ? io.stdin : Readable.from(io.stdin);
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const stop = () => lines.close();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    if (await mayContinue(sent)) {
+      for await (const line of lines) {
+        await send(makeMessage(plan, line, sent));
+        sent++;
+        if (!(await mayContinue(sent))) break;
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    lines.close();
+  }
+  return sent;
 }
 
 function buildContent(plan: Plan, text: string | undefined): { content: MessageContent; contentType?: string } {

@@ -1,9 +1,8 @@
 /**
- * Options and plumbing shared by the admin tools (qpid-config, qpid-stat): -b/--broker in Qpid's
- * forms, --mgmt-url for the management HTTP API (default: the broker's host, port 15672),
- * -t/--timeout, and clearer messages for the API's errors.
+ * Plumbing shared by the admin tools (qpid-config, qpid-stat, qpid-ctl, qpid-route): the management
+ * client for their options (common/options.ts ADMIN_OPTIONS: -b in Qpid's forms, --mgmt-url, --vhost,
+ * -t), and clearer messages for the API's errors.
  */
-import type { Options } from 'yargs';
 import {
   BrokerUrlError,
   ConnectError,
@@ -15,41 +14,10 @@ import {
   parseBrokerUrl,
 } from '../../admin/index.js';
 import { UsageError } from './errors.js';
+import type { AdminArgs } from './options.js';
 
-export const ADMIN_OPTIONS = {
-  broker: {
-    alias: 'b',
-    type: 'string',
-    default: 'localhost',
-    requiresArg: true,
-    describe: 'broker: [user/pass@]host[:port] or amqp://user:pass@host:port/vhost',
-  },
-  'mgmt-url': {
-    type: 'string',
-    requiresArg: true,
-    describe:
-      'management HTTP API URL [default: $QPID_MGMT_URL, else the URL the broker advertises, else http://<broker host>:15672; with the broker credentials]',
-  },
-  vhost: {
-    type: 'string',
-    requiresArg: true,
-    describe: 'virtual host [default: the one in an amqp:// broker URL, else "/"]',
-  },
-  timeout: {
-    alias: 't',
-    type: 'number',
-    default: 10,
-    requiresArg: true,
-    describe: 'maximum time to wait for the broker, in seconds (0 = no limit)',
-  },
-} as const satisfies Record<string, Options>;
-
-export interface AdminArgs {
-  broker?: string;
-  'mgmt-url'?: string;
-  vhost?: string;
-  timeout?: number;
-}
+// qpid-route takes its options from here.
+export { ADMIN_OPTIONS } from './options.js';
 
 export interface Admin {
   client: ManagementClient;

@@ -4,7 +4,7 @@
  */
 import type { Arguments, Argv } from 'yargs';
 import { VERSION } from '../../version.js';
-import { EXIT_OK, reportUsage, UsageError } from './errors.js';
+import { EXIT_OK, reportFailure, reportUsage, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { yargs } from './yargs.js';
 
@@ -83,6 +83,37 @@ export function parseArgs<T>(parser: Argv<T>, argv: string[], io: CliIo, command
     return { exit: EXIT_OK };
   }
   return { args };
+}
+
+/** A command under way: its arguments, -v, and what `prepare` made of them. */
+export interface Started<A, P> {
+  args: A;
+  verbose: boolean;
+  prepared: P;
+}
+
+/**
+ * The start every command shares: parses `argv` (help, version and usage errors end the command here),
+ * then `prepare` checks the arguments and turns them into what the command runs on, before anything is
+ * sent; its failure is reported by reportFailure. Resolves the command under way, or the exit code.
+ * `A` is the parser's argument type (`Awaited<ReturnType<typeof parser.parse>>`).
+ */
+export async function startCommand<A extends { verbose?: unknown }, P>(
+  parser: Argv,
+  argv: string[],
+  io: CliIo,
+  command: string,
+  prepare: (args: A) => P | Promise<P>,
+): Promise<Started<A, P> | { exit: number }> {
+  const parsed = parseArgs(parser, argv, io, command);
+  if ('exit' in parsed) return parsed;
+  const args = parsed.args as unknown as A;
+  const verbose = args.verbose === true;
+  try {
+    return { args, verbose, prepared: await prepare(args) };
+  } catch (e) {
+    return { exit: reportFailure(io, command, e, verbose) };
+  }
 }
 
 /** Puts back the space yargs drops between a description that fills its line and `[boolean]` etc. */

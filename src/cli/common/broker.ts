@@ -1,46 +1,14 @@
 /**
- * Broker and connection options shared by the commands: -b/--broker (every URL form
- * src/messaging/url.ts reads), --connection-options "{k: v, ...}" in Qpid's map grammar,
- * and the reconnect flags -r/-i/-l of the Python tools.
+ * The connection settings for the broker and connection options of the messaging tools
+ * (common/options.ts BROKER_OPTIONS): -b/--broker (every URL form src/messaging/url.ts reads),
+ * --connection-options "{k: v, ...}" in Qpid's map grammar, and the reconnect flags -r/-i/-l of the
+ * Python tools.
  */
 import { readFileSync } from 'node:fs';
-import type { Options } from 'yargs';
 import type { ConnectionOptions } from '../../index.js';
-import { parseRawAddress, parseUrl } from '../../index.js';
+import { Connection, parseRawAddress, parseUrl } from '../../index.js';
 import { UsageError } from './errors.js';
-
-export const DEFAULT_BROKER = 'localhost';
-/** The Python tools' -i default (seconds). */
-export const DEFAULT_RECONNECT_INTERVAL = 3;
-
-/** yargs definitions for -b, --connection-options, -r, -i, -l. Spread into `.options({...})`. */
-export const BROKER_OPTIONS = {
-  broker: {
-    alias: 'b',
-    type: 'string',
-    default: DEFAULT_BROKER,
-    describe: 'broker to connect to: host[:port], user/pass@host:port or amqp://user:pass@host:port/vhost',
-  },
-  'connection-options': {
-    type: 'string',
-    describe: 'connection options as a Qpid map, e.g. "{reconnect: true, heartbeat: 10}"',
-  },
-  reconnect: { alias: 'r', type: 'boolean', describe: 'reconnect (and fail over) automatically' },
-  'reconnect-interval': {
-    alias: 'i',
-    type: 'number',
-    describe: `seconds between reconnect attempts [default: ${DEFAULT_RECONNECT_INTERVAL}]`,
-  },
-  'reconnect-limit': { alias: 'l', type: 'number', describe: 'give up after this many reconnect attempts' },
-} as const satisfies Record<string, Options>;
-
-export interface BrokerArgs {
-  broker?: string;
-  'connection-options'?: string;
-  reconnect?: boolean;
-  'reconnect-interval'?: number;
-  'reconnect-limit'?: number;
-}
+import { type BrokerArgs, DEFAULT_BROKER, DEFAULT_RECONNECT_INTERVAL } from './options.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'map';
 
@@ -166,4 +134,22 @@ export function connectionSettings(args: BrokerArgs): { url: string; options: Co
     options.reconnectLimit = limit;
   }
   return { url, options };
+}
+
+/**
+ * Connects with the settings (logging the attempt under -v), runs `job` on the connection and closes
+ * it however the job ends; a failure to connect or of the job is the caller's to report.
+ */
+export async function withConnection<T>(
+  settings: { url: string; options: ConnectionOptions },
+  log: (text: string) => void,
+  job: (connection: Connection) => Promise<T>,
+): Promise<T> {
+  log(`connecting to ${settings.url}`);
+  const connection = await Connection.establish(settings.url, settings.options);
+  try {
+    return await job(connection);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }

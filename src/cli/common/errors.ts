@@ -76,3 +76,12 @@ export function reportUsage(io: CliIo, command: string, message: string): number
   io.stderr(`${command}: ${message}\nTry '${command} --help' for more information.\n`);
   return EXIT_USAGE;
 }
+
+/**
+ * The failure reporter of every command: a usage error as `<cmd>: <message>` and the --help hint
+ * (exit 2), anything else as one `Failed: ...` line (exit 1).
+ */
+export function reportFailure(io: CliIo, command: string, err: unknown, verbose: boolean): number {
+  if (err instanceof UsageError) return reportUsage(io, command, err.message);
+  return reportError(io, err, verbose);
+}

@@ -124,21 +124,45 @@ function tokenize(source: string): Tok[] {
 }
 
 function parseExpr(source: string): Expr {
-  const toks = tokenize(source);
-  let k = 0;
-  const peek = () => toks[k] as Tok;
-  const fail = (what: string): never => {
-    throw new UsageError(
-      `invalid format key (${source}): expected ${what}${peek().text ? ` at '${peek().text}'` : ''}`,
-    );
-  };
-  const expect = (text: string) => {
-    if (peek().text !== text || peek().type !== 'punct') fail(`'${text}'`);
-    k++;
-  };
-  const primary = (): Expr => {
-    const t = peek();
-    k++;
+  return new ExprParser(source).parse();
+}
+
+/** A recursive-descent parser over the tokens of one key: a primary, then `.name`, `.get(...)` and `[...]`. */
+class ExprParser {
+  private readonly toks: Tok[];
+  private k = 0;
+
+  constructor(private readonly source: string) {
+    this.toks = tokenize(source);
+  }
+
+  parse(): Expr {
+    const e = this.postfix();
+    if (this.peek().type !== 'end') this.fail('end of key');
+    return e;
+  }
+
+  private peek(): Tok {
+    return this.toks[this.k] as Tok;
+  }
+
+  private at(text: string): boolean {
+    return this.peek().type === 'punct' && this.peek().text === text;
+  }
+
+  private fail(what: string): never {
+    const t = this.peek().text;
+    throw new UsageError(`invalid format key (${this.source}): expected ${what}${t ? ` at '${t}'` : ''}`);
+  }
+
+  private expect(text: string): void {
+    if (this.peek().text !== text || this.peek().type !== 'punct') this.fail(`'${text}'`);
+    this.k++;
+  }
+
+  private primary(): Expr {
+    const t = this.peek();
+    this.k++;
     if (t.type === 'str') return { kind: 'literal', value: unquote(t.text) };
     if (t.type === 'num') return { kind: 'literal', value: Number(t.text) };
     if (t.type === 'name') {
@@ -146,50 +170,49 @@ function parseExpr(source: string): Expr {
       if (t.text === 'False') return { kind: 'literal', value: false };
       if (t.text === 'None') return { kind: 'literal', value: null };
       if (!['M', 'P', 'C'].includes(t.text))
-        throw new UsageError(`format key (${source}): name '${t.text}' is not defined (use M, P or C)`);
+        throw new UsageError(`format key (${this.source}): name '${t.text}' is not defined (use M, P or C)`);
       return { kind: 'name', name: t.text };
     }
-    k--;
-    return fail('M, P, C or a literal');
-  };
-  const postfix = (): Expr => {
-    let e = primary();
+    this.k--;
+    return this.fail('M, P, C or a literal');
+  }
+
+  private postfix(): Expr {
+    let e = this.primary();
     for (;;) {
-      const t = peek();
-      if (t.type === 'punct' && t.text === '.') {
-        k++;
-        const n = peek();
-        if (n.type !== 'name') fail('an attribute name');
-        k++;
-        if (peek().text === '(' && peek().type === 'punct') {
-          k++;
-          const args: Expr[] = [];
-          while (!(peek().type === 'punct' && peek().text === ')')) {
-            args.push(postfix());
-            if (peek().type === 'punct' && peek().text === ',') k++;
-            else break;
-          }
-          expect(')');
-          if (n.text !== 'get' || args.length < 1 || args.length > 2) {
-            throw new UsageError(`format key (${source}): only .get(key[, default]) calls are supported`);
-          }
-          e = { kind: 'call', target: e, name: n.text, args };
-        } else {
-          e = { kind: 'attr', target: e, name: n.text };
-        }
-      } else if (t.type === 'punct' && t.text === '[') {
-        k++;
-        const key = postfix();
-        expect(']');
+      if (this.at('.')) {
+        this.k++;
+        e = this.member(e);
+      } else if (this.at('[')) {
+        this.k++;
+        const key = this.postfix();
+        this.expect(']');
         e = { kind: 'index', target: e, key };
       } else {
         return e;
       }
     }
-  };
-  const e = postfix();
-  if (peek().type !== 'end') fail('end of key');
-  return e;
+  }
+
+  /** After `target.`: an attribute, or a `.get(key[, default])` call. */
+  private member(target: Expr): Expr {
+    const n = this.peek();
+    if (n.type !== 'name') this.fail('an attribute name');
+    this.k++;
+    if (!this.at('(')) return { kind: 'attr', target, name: n.text };
+    this.k++;
+    const args: Expr[] = [];
+    while (!this.at(')')) {
+      args.push(this.postfix());
+      if (this.at(',')) this.k++;
+      else break;
+    }
+    this.expect(')');
+    if (n.text !== 'get' || args.length < 1 || args.length > 2) {
+      throw new UsageError(`format key (${this.source}): only .get(key[, default]) calls are supported`);
+    }
+    return { kind: 'call', target, name: n.text, args };
+  }
 }
 
 function unquote(text: string): string {
