@@ -28,8 +28,9 @@ import type { MessageStore, StoredQueueRef } from '../message-store.js';
 import type { LogLevel } from '../options.js';
 import type { Queue } from '../queue.js';
 import type { QueueEntry } from '../queue-entry.js';
-import { type BodyPager, type StoredMessage, unpooledCopy } from '../stored-message.js';
+import type { BodyPager, StoredMessage } from '../stored-message.js';
 import type { VHost } from '../vhost.js';
+import { BodySlab } from './body-slab.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import {
   DEFINITIONS_FILE,
@@ -150,7 +151,8 @@ export class DiskStore implements MessageStore, BodyPager {
         );
       }
       const { defs, queues } = this.restoreTopology(host);
-      const r = recoverMessages(this.messagesDir, queues, (m) => this.adoptRecovered(m));
+      const slab = new BodySlab();
+      const r = recoverMessages(this.messagesDir, queues, (m) => this.adoptRecovered(m, slab));
       for (const w of r.warnings) host.log('warn', w);
       this.nextQueueId = Math.max(this.nextQueueId, r.maxQueueId + 1);
       const log = new SegmentLog(this.messagesDir, this.segmentSize, r.lastId + 1);
@@ -189,11 +191,11 @@ export class DiskStore implements MessageStore, BodyPager {
   }
 
   /** Keeps a recovered body in RAM, oldest first within the budget (delivered first); the rest stay on disk. */
-  private adoptRecovered(m: StoredMessage): void {
+  private adoptRecovered(m: StoredMessage, slab: BodySlab): void {
     if (m.bodySize === 0) return;
     if (this.resident.bytes + m.bodySize <= this.bodyBudget) {
-      // A copy, so the segment image read by recovery can be freed (see unpooledCopy).
-      m.pageIn(unpooledCopy(m.loadBody()));
+      // A copy, so the segment image read by recovery can be freed (see body-slab.ts).
+      m.pageIn(slab.copy(m.loadBody()));
       this.resident.link(m);
     } else {
       m.pageOut(this);

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import { decodeContentHeader } from '../../protocol/index.js';
 import type { Queue } from '../queue.js';
 import { StoredMessage } from '../stored-message.js';
+import { RecentString } from './recent-string.js';
+import { type MessageLayout, newMessageLayout, RECORD_HEADER_SIZE, readMessageLayout } from './record-codec.js';
 import { SEGMENT_SPAN, segmentFileName } from './segment-log.js';
-import { listSegmentIds, type ScannedMessage, scanSegment } from './segment-scan.js';
+import { listSegmentIds, type ScannedSegment, scanSegment } from './segment-scan.js';
 import { StoreError } from './store-error.js';
 
 export interface RecoveredSegment {
@@ -44,6 +46,11 @@ export type AdoptBody = (message: StoredMessage) => void;
 export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>, adopt: AdoptBody): RecoveryResult {
   const warnings: string[] = [];
   const ids = listSegmentIds(dir);
+  const reader: RecordReader = {
+    layout: newMessageLayout(),
+    exchanges: new RecentString(),
+    routingKeys: new RecentString(),
+  };
   const segments: RecoveredSegment[] = [];
   let maxQueueId = 0;
   let messages = 0;
@@ -55,7 +62,7 @@ export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>,
     const scanned = scanSegment(msgPath, ackPath, warnings);
     bytes += scanned.bytes;
     if (scanned.maxQueueId > maxQueueId) maxQueueId = scanned.maxQueueId;
-    const replayed = replaySegment(id, msgPath, scanned.messages, queues, adopt);
+    const replayed = replaySegment(id, msgPath, scanned, queues, adopt, reader);
     messages += replayed.messages;
     entries += replayed.entries;
     if (replayed.entries === 0) {
@@ -76,54 +83,71 @@ export function recoverMessages(dir: string, queues: ReadonlyMap<number, Queue>,
   };
 }
 
+/** Decodes the records of one recovery run, sharing repeated exchange and routing-key strings. */
+interface RecordReader {
+  readonly layout: MessageLayout;
+  readonly exchanges: RecentString;
+  readonly routingKeys: RecentString;
+}
+
 /** Puts a segment's messages back into every live queue that still references them, in file order. */
 function replaySegment(
   id: number,
   msgPath: string,
-  scanned: readonly ScannedMessage[],
+  seg: ScannedSegment,
   queues: ReadonlyMap<number, Queue>,
   adopt: AdoptBody,
+  reader: RecordReader,
 ): { messages: number; entries: number } {
   let messages = 0;
   let entries = 0;
-  for (const p of scanned) {
-    let message: StoredMessage | undefined;
-    for (const [qid, delivered] of p.refs) {
-      const q = queues.get(qid);
-      if (q === undefined || q.deleted) continue;
-      if (message === undefined) {
-        message = recoveredMessage(id, msgPath, p);
-        adopt(message);
-        messages++;
-      }
-      message.storeRefs++;
-      q.recover(message, delivered);
-      entries++;
+  let i = 0;
+  let message: StoredMessage | undefined;
+  const replay = (qid: number, delivered: boolean) => {
+    const q = queues.get(qid);
+    if (q === undefined || q.deleted) return;
+    if (message === undefined) {
+      message = recoveredMessage(id, msgPath, seg, i, reader);
+      adopt(message);
+      messages++;
     }
+    message.storeRefs++;
+    q.recover(message, delivered);
+    entries++;
+  };
+  for (; i < seg.offsets.length; i++) {
+    message = undefined;
+    seg.refs.forEach(i, replay);
   }
   return { messages, entries };
 }
 
-/** The message of a scanned record, its store position set. */
-function recoveredMessage(id: number, msgPath: string, p: ScannedMessage): StoredMessage {
-  const f = p.fields;
+/** The message of record `i` of `seg`, its store position set. */
+function recoveredMessage(id: number, msgPath: string, seg: ScannedSegment, i: number, r: RecordReader): StoredMessage {
+  const offset = seg.offsets[i] as number;
+  const end = seg.ends[i] as number;
+  const img = seg.image;
+  const l = r.layout;
+  // Checked by the scan.
+  readMessageLayout(img, offset + RECORD_HEADER_SIZE, end, l);
+  const headerPayload = img.subarray(l.headerAt, l.headerEnd);
   let properties: ReturnType<typeof decodeContentHeader>['properties'];
   try {
-    properties = decodeContentHeader(f.headerPayload).properties;
+    properties = decodeContentHeader(headerPayload).properties;
   } catch (e) {
-    throw new StoreError(`corrupt record in ${msgPath} at offset ${p.offset}: ${(e as Error).message}`);
+    throw new StoreError(`corrupt record in ${msgPath} at offset ${offset}: ${(e as Error).message}`);
   }
   // The header is copied so the segment image can be freed; the body is a view until
   // `adopt` copies it (within the body budget) or pages it out.
   const message = new StoredMessage(
-    f.exchange,
-    f.routingKey,
+    r.exchanges.read(img, l.exchangeAt, l.exchangeLength),
+    r.routingKeys.read(img, l.routingKeyAt, l.routingKeyLength),
     properties,
-    Buffer.from(f.headerPayload),
-    f.body,
-    f.publishedAt,
+    Buffer.from(headerPayload),
+    img.subarray(l.headerEnd, end),
+    l.publishedAt,
   );
-  message.storeId = id * SEGMENT_SPAN + p.offset;
-  message.bodyPos = p.bodyPos;
+  message.storeId = id * SEGMENT_SPAN + offset;
+  message.bodyPos = l.headerEnd;
   return message;
 }

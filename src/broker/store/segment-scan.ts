@@ -1,8 +1,10 @@
 /**
  * The scan half of recovery: which segments are on disk, and what one
- * segment's message file and side file say — its messages in file order and,
- * for each, which queues still reference it and whether it had been
- * delivered. Nothing here touches a queue (recovery.ts replays into them).
+ * segment's message file and side file say — its message records in file
+ * order and, for each, which queues still reference it and whether it had
+ * been delivered. Nothing here touches a queue (recovery.ts replays into
+ * them), and nothing is allocated per record but the checksum's view: a
+ * record is its offset in the file image, read again at replay.
  *
  * A torn record at the tail of a file is dropped with a warning and the file
  * truncated to its last whole record; any other damage throws a StoreError
@@ -13,29 +15,28 @@ import { join } from 'node:path';
 import {
   ACK_MAGIC,
   CorruptRecordError,
-  decodeMessageRecord,
   decodeRefRecord,
-  type MessageFields,
+  newMessageLayout,
   RECORD_HEADER_SIZE,
   RecordType,
-  type ScanResult,
+  type RecordVisitor,
+  readMessageLayout,
   SEGMENT_MAGIC,
-  scanRecords,
+  type WalkResult,
+  walkRecords,
 } from './record-codec.js';
+import { SegmentRefs } from './segment-refs.js';
 import { StoreError } from './store-error.js';
 
-/** One message record of a segment and the queues that still reference it. */
-export interface ScannedMessage {
-  readonly offset: number;
-  readonly bodyPos: number;
-  readonly fields: MessageFields;
-  /** queue id → delivered */
-  readonly refs: Map<number, boolean>;
-}
-
 export interface ScannedSegment {
-  /** Messages in file order (the order they were enqueued). */
-  readonly messages: ScannedMessage[];
+  /** The message file as read. */
+  readonly image: Buffer;
+  /** Offsets of the message records in `image`, ascending (file order, the order they were enqueued). */
+  readonly offsets: readonly number[];
+  /** Ends of their payloads. */
+  readonly ends: readonly number[];
+  /** Queue references of each record, by its index in `offsets`. */
+  readonly refs: SegmentRefs;
   /** Valid bytes of the message file and of the side file (0 when it has none). */
   readonly msgSize: number;
   readonly ackSize: number;
@@ -63,84 +64,100 @@ export function listSegmentIds(dir: string): number[] {
   return ids;
 }
 
-function scanFile(path: string, magic: Buffer, warnings: string[]): { buf: Buffer; scan: ScanResult } {
-  const buf = readFileSync(path);
-  let scan: ScanResult;
+/** Walks the records of the file `path`, read into `buf`; a torn tail is reported and truncated away. */
+function walkFile(path: string, buf: Buffer, magic: Buffer, warnings: string[], visit: RecordVisitor): WalkResult {
+  let walk: WalkResult;
   try {
-    scan = scanRecords(buf, magic, path);
+    walk = walkRecords(buf, magic, path, visit);
   } catch (e) {
     if (e instanceof CorruptRecordError) throw new StoreError(e.message);
     throw e;
   }
-  if (scan.torn !== undefined) {
+  if (walk.torn !== undefined) {
     warnings.push(
-      `dropped a torn record at the tail of ${path} at offset ${scan.torn.offset} (${buf.length - scan.torn.offset} bytes: ${scan.torn.reason})`,
+      `dropped a torn record at the tail of ${path} at offset ${walk.torn.offset} (${buf.length - walk.torn.offset} bytes: ${walk.torn.reason})`,
     );
-    truncateSync(path, scan.validLength);
+    truncateSync(path, walk.validLength);
   }
-  return { buf, scan };
+  return walk;
 }
 
 /** Reads a segment's message file and applies its side file (when it exists) to the references. */
 export function scanSegment(msgPath: string, ackPath: string, warnings: string[]): ScannedSegment {
-  const { buf, scan } = scanFile(msgPath, SEGMENT_MAGIC, warnings);
-  const messages: ScannedMessage[] = [];
-  const byOffset = new Map<number, ScannedMessage>();
+  const image = readFileSync(msgPath);
+  const offsets: number[] = [];
+  const ends: number[] = [];
+  const refs = new SegmentRefs();
+  const layout = newMessageLayout();
   let maxQueueId = 0;
-  for (const r of scan.records) {
-    if (r.type !== RecordType.message) {
-      throw new StoreError(`corrupt record in ${msgPath} at offset ${r.offset}: unexpected record type ${r.type}`);
+  const walk = walkFile(msgPath, image, SEGMENT_MAGIC, warnings, (type, offset, end) => {
+    if (type !== RecordType.message) {
+      throw new StoreError(`corrupt record in ${msgPath} at offset ${offset}: unexpected record type ${type}`);
     }
-    let fields: MessageFields;
     try {
-      fields = decodeMessageRecord(r.payload);
+      readMessageLayout(image, offset + RECORD_HEADER_SIZE, end, layout);
     } catch (e) {
-      throw new StoreError(`corrupt record in ${msgPath} at offset ${r.offset}: ${(e as Error).message}`);
+      throw new StoreError(`corrupt record in ${msgPath} at offset ${offset}: ${(e as Error).message}`);
     }
-    // The body is the tail of the payload, which follows the record header.
-    const bodyPos = r.offset + RECORD_HEADER_SIZE + r.payload.length - fields.body.length;
-    const p: ScannedMessage = { offset: r.offset, bodyPos, fields, refs: new Map() };
-    for (const q of fields.queueIds) {
-      p.refs.set(q, false);
+    const i = refs.add();
+    for (let k = 0; k < layout.queueCount; k++) {
+      const q = image.readUInt32BE(layout.queuesAt + 4 * k);
+      refs.set(i, q, false);
       if (q > maxQueueId) maxQueueId = q;
     }
-    byOffset.set(r.offset, p);
-    messages.push(p);
-  }
-  if (!existsSync(ackPath)) return { messages, msgSize: scan.validLength, ackSize: 0, bytes: buf.length, maxQueueId };
-  const side = applySideFile(ackPath, byOffset, warnings);
+    offsets.push(offset);
+    ends.push(end);
+  });
+  const scanned = { image, offsets, ends, refs, msgSize: walk.validLength, maxQueueId };
+  if (!existsSync(ackPath)) return { ...scanned, ackSize: 0, bytes: image.length };
+  const side = applySideFile(ackPath, offsets, refs, warnings);
   return {
-    messages,
-    msgSize: scan.validLength,
+    ...scanned,
     ackSize: side.ackSize,
-    bytes: buf.length + side.bytes,
+    bytes: image.length + side.bytes,
     maxQueueId: Math.max(maxQueueId, side.maxQueueId),
   };
+}
+
+/** The index of the record at `offset` (offsets ascend), or -1. */
+function recordAt(offsets: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = offsets.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const o = offsets[mid] as number;
+    if (o === offset) return mid;
+    if (o < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /** Acks drop a queue's reference, delivered marks set it redelivered, refs add one. */
 function applySideFile(
   ackPath: string,
-  byOffset: ReadonlyMap<number, ScannedMessage>,
+  offsets: readonly number[],
+  refs: SegmentRefs,
   warnings: string[],
 ): { ackSize: number; bytes: number; maxQueueId: number } {
-  const { buf, scan } = scanFile(ackPath, ACK_MAGIC, warnings);
+  const buf = readFileSync(ackPath);
   let maxQueueId = 0;
-  for (const r of scan.records) {
+  const walk = walkFile(ackPath, buf, ACK_MAGIC, warnings, (type, offset, end) => {
     let ref: { queueId: number; offset: number };
     try {
-      if (r.type === RecordType.message) throw new RangeError(`unexpected record type ${r.type}`);
-      ref = decodeRefRecord(r.payload);
+      if (type === RecordType.message) throw new RangeError(`unexpected record type ${type}`);
+      ref = decodeRefRecord(buf.subarray(offset + RECORD_HEADER_SIZE, end));
     } catch (e) {
-      throw new StoreError(`corrupt record in ${ackPath} at offset ${r.offset}: ${(e as Error).message}`);
+      throw new StoreError(`corrupt record in ${ackPath} at offset ${offset}: ${(e as Error).message}`);
     }
-    const p = byOffset.get(ref.offset);
-    if (p === undefined) continue;
-    if (ref.queueId > maxQueueId) maxQueueId = ref.queueId;
-    if (r.type === RecordType.ack) p.refs.delete(ref.queueId);
-    else if (r.type === RecordType.delivered) {
-      if (p.refs.has(ref.queueId)) p.refs.set(ref.queueId, true);
-    } else if (!p.refs.has(ref.queueId)) p.refs.set(ref.queueId, false);
-  }
-  return { ackSize: scan.validLength, bytes: buf.length, maxQueueId };
+    const i = recordAt(offsets, ref.offset);
+    if (i < 0) return;
+    const q = ref.queueId;
+    if (q > maxQueueId) maxQueueId = q;
+    if (type === RecordType.ack) refs.delete(i, q);
+    else if (type === RecordType.delivered) {
+      if (refs.has(i, q)) refs.set(i, q, true);
+    } else if (!refs.has(i, q)) refs.set(i, q, false);
+  });
+  return { ackSize: walk.validLength, bytes: buf.length, maxQueueId };
 }
