@@ -19,7 +19,10 @@
  * synced, its body is dropped from RAM, newest first (the head of a backlog,
  * delivered next, stays in RAM), and read back from its segment with one
  * pread when it is delivered. Recovery does the same, oldest kept first, so a
- * backlog of millions of messages does not need its bodies in RAM.
+ * backlog of millions of messages does not need its bodies in RAM. Bodies
+ * under PAGEABLE_MIN (stored-message.ts) are kept with their header, never
+ * paged and not counted against the budget: they cost less than the
+ * message's own bookkeeping, which stays in RAM anyway.
  */
 import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -192,7 +195,8 @@ export class DiskStore implements MessageStore, BodyPager {
 
   /** Keeps a recovered body in RAM, oldest first within the budget (delivered first); the rest stay on disk. */
   private adoptRecovered(m: StoredMessage, slab: BodySlab): void {
-    if (m.bodySize === 0) return;
+    // A small body was copied in with the header: nothing to page.
+    if (!m.pageable) return;
     if (this.resident.bytes + m.bodySize <= this.bodyBudget) {
       // A copy, so the segment image read by recovery can be freed (see body-slab.ts).
       m.pageIn(slab.copy(m.loadBody()));
@@ -463,7 +467,7 @@ export class DiskStore implements MessageStore, BodyPager {
   private budgetWritten(msgs: Iterable<PendingMessage>): void {
     for (const pm of msgs) {
       const m = pm.message;
-      if (pm.queues.length > 0 && m.storeRefs > 0 && m.bodySize > 0 && m.bodyInMemory && !m.resident) {
+      if (pm.queues.length > 0 && m.storeRefs > 0 && m.pageable && m.bodyInMemory && !m.resident) {
         this.resident.link(m);
       }
     }

@@ -8,7 +8,6 @@
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeContentHeader } from '../../protocol/index.js';
 import type { Queue } from '../queue.js';
 import { StoredMessage } from '../stored-message.js';
 import { RecentString } from './recent-string.js';
@@ -130,23 +129,22 @@ function recoveredMessage(id: number, msgPath: string, seg: ScannedSegment, i: n
   const l = r.layout;
   // Checked by the scan.
   readMessageLayout(img, offset + RECORD_HEADER_SIZE, end, l);
-  const headerPayload = img.subarray(l.headerAt, l.headerEnd);
-  let properties: ReturnType<typeof decodeContentHeader>['properties'];
+  let message: StoredMessage;
   try {
-    properties = decodeContentHeader(headerPayload).properties;
+    // Properties are read from the header when needed; the header (and a small body) are copied
+    // so the segment image can be freed; a larger body stays a view until `adopt` copies it
+    // (within the body budget) or pages it out.
+    message = new StoredMessage(
+      r.exchanges.read(img, l.exchangeAt, l.exchangeLength),
+      r.routingKeys.read(img, l.routingKeyAt, l.routingKeyLength),
+      undefined,
+      img.subarray(l.headerAt, l.headerEnd),
+      img.subarray(l.headerEnd, end),
+      l.publishedAt,
+    );
   } catch (e) {
     throw new StoreError(`corrupt record in ${msgPath} at offset ${offset}: ${(e as Error).message}`);
   }
-  // The header is copied so the segment image can be freed; the body is a view until
-  // `adopt` copies it (within the body budget) or pages it out.
-  const message = new StoredMessage(
-    r.exchanges.read(img, l.exchangeAt, l.exchangeLength),
-    r.routingKeys.read(img, l.routingKeyAt, l.routingKeyLength),
-    properties,
-    Buffer.from(headerPayload),
-    img.subarray(l.headerEnd, end),
-    l.publishedAt,
-  );
   message.storeId = id * SEGMENT_SPAN + offset;
   message.bodyPos = l.headerEnd;
   return message;
