@@ -46,6 +46,10 @@ export class StoreBookkeeping {
   /** Segment id and offset of the record on disk; segment -1 while not written. */
   segment = -1;
   offset = 0;
+}
+
+/** The bookkeeping of a message whose body the store may page out (`pageable`). */
+export class PagedBookkeeping extends StoreBookkeeping {
   /** Position of the body in its segment file. */
   bodyPos = 0;
   /** Links of the store's list of stored messages whose body is in RAM (newest at its tail). */
@@ -221,8 +225,14 @@ export class StoredMessage {
   // ---- the store's bookkeeping (StoreBookkeeping), for store/ ----
 
   private book(): StoreBookkeeping {
-    if (this.stored === undefined) this.stored = new StoreBookkeeping();
+    if (this.stored === undefined) this.stored = this.pageable ? new PagedBookkeeping() : new StoreBookkeeping();
     return this.stored;
+  }
+
+  /** The bookkeeping of a pageable message; undefined for the others (their body is never read from disk). */
+  private paged(): PagedBookkeeping | undefined {
+    const s = this.pageable ? this.book() : undefined;
+    return s instanceof PagedBookkeeping ? s : undefined;
   }
 
   /** Set by a durable store once the message has a record on disk. */
@@ -249,36 +259,41 @@ export class StoredMessage {
     this.book().storeRefs = n;
   }
 
+  /** Position of the body in its segment file (pageable messages only: the others are never read back). */
   get bodyPos(): number {
-    return this.stored?.bodyPos ?? 0;
+    return this.paged()?.bodyPos ?? 0;
   }
 
   set bodyPos(p: number) {
-    this.book().bodyPos = p;
+    const s = this.paged();
+    if (s !== undefined) s.bodyPos = p;
   }
 
   get resident(): boolean {
-    return this.stored?.resident ?? false;
+    return this.paged()?.resident ?? false;
   }
 
   set resident(r: boolean) {
-    this.book().resident = r;
+    const s = this.paged();
+    if (s !== undefined) s.resident = r;
   }
 
   get residentPrev(): StoredMessage | undefined {
-    return this.stored?.residentPrev;
+    return this.paged()?.residentPrev;
   }
 
   set residentPrev(m: StoredMessage | undefined) {
-    this.book().residentPrev = m;
+    const s = this.paged();
+    if (s !== undefined) s.residentPrev = m;
   }
 
   get residentNext(): StoredMessage | undefined {
-    return this.stored?.residentNext;
+    return this.paged()?.residentNext;
   }
 
   set residentNext(m: StoredMessage | undefined) {
-    this.book().residentNext = m;
+    const s = this.paged();
+    if (s !== undefined) s.residentNext = m;
   }
 }
 
