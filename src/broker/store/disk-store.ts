@@ -412,7 +412,7 @@ export class DiskStore implements MessageStore, BodyPager {
     const startSegment = log.current;
     try {
       const cur = log.current;
-      if (cur.live <= 0 && cur.msgSize >= EMPTY_ROLL_SIZE && cur.msgBufs.length === 0) {
+      if (cur.live <= 0 && cur.msgSize >= EMPTY_ROLL_SIZE && !cur.msgPending) {
         log.roll();
         this.doomed.add(cur);
       }

@@ -5,8 +5,15 @@
  * before its write completes.
  */
 import type { StoredMessage } from '../stored-message.js';
-import { encodeMessageRecord, encodeRefRecord, RecordType } from './record-codec.js';
-import { SEGMENT_SPAN, type Segment, type SegmentLog } from './segment-log.js';
+import {
+  encodeMessageRecord,
+  encodeRefRecord,
+  type MessageFields,
+  messageRecordSize,
+  RecordType,
+  writeMessageRecord,
+} from './record-codec.js';
+import { SEGMENT_SPAN, type Segment, type SegmentLog, SMALL_RECORD } from './segment-log.js';
 
 /** A message not written yet, with the durable queues it is on and those that delivered it meanwhile. */
 export interface PendingMessage {
@@ -44,15 +51,19 @@ export function queueBatchRecords(
     if (pm.queues.length === 0) continue;
     const m = pm.message;
     const body = m.loadBody();
-    const { parts, size } = encodeMessageRecord({
+    const fields: MessageFields = {
       publishedAt: m.publishedAt,
       queueIds: pm.queues,
       exchange: m.exchange,
       routingKey: m.routingKey,
       headerPayload: m.headerPayload,
       body,
-    });
-    const { segment, offset } = log.reserve(parts, size);
+    };
+    const size = messageRecordSize(fields);
+    const { segment, offset } =
+      size <= SMALL_RECORD
+        ? log.reserveWrite(size, (buf, at) => writeMessageRecord(buf, at, size, fields))
+        : log.reserve(encodeMessageRecord(fields).parts, size);
     m.storeId = segment.id * SEGMENT_SPAN + offset;
     // The body is the last part of the record.
     m.bodyPos = offset + size - body.length;

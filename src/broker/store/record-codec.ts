@@ -188,6 +188,51 @@ export function encodeMessageRecord(m: MessageFields): { parts: Buffer[]; size: 
   return { parts: [header, ...payloadParts], size: RECORD_HEADER_SIZE + len };
 }
 
+/** Byte length of a message record (record header included) with these fields. */
+export function messageRecordSize(m: MessageFields): number {
+  return (
+    RECORD_HEADER_SIZE +
+    8 +
+    2 +
+    4 * m.queueIds.length +
+    1 +
+    Buffer.byteLength(m.exchange) +
+    1 +
+    Buffer.byteLength(m.routingKey) +
+    4 +
+    m.headerPayload.length +
+    m.body.length
+  );
+}
+
+/** A length byte and the UTF-8 bytes of `s` (a short string: at most 255 bytes) at `o`; returns the end. */
+function writeShortString(buf: Buffer, o: number, s: string): number {
+  const n = buf.write(s, o + 1, 'utf8');
+  buf[o] = n;
+  return o + 1 + n;
+}
+
+/**
+ * Writes the record `encodeMessageRecord` would give, byte for byte, into
+ * `buf` at `at` (`size` from messageRecordSize): for small records, written
+ * in place into a shared chunk rather than as separate buffers.
+ */
+export function writeMessageRecord(buf: Buffer, at: number, size: number, m: MessageFields): void {
+  let o = buf.writeDoubleBE(m.publishedAt, at + RECORD_HEADER_SIZE);
+  o = buf.writeUInt16BE(m.queueIds.length, o);
+  for (const q of m.queueIds) o = buf.writeUInt32BE(q, o);
+  o = writeShortString(buf, o, m.exchange);
+  o = writeShortString(buf, o, m.routingKey);
+  o = buf.writeUInt32BE(m.headerPayload.length, o);
+  buf.set(m.headerPayload, o);
+  buf.set(m.body, o + m.headerPayload.length);
+  const len = size - RECORD_HEADER_SIZE;
+  buf.writeUInt32BE(len, at);
+  buf[at + 4] = RecordType.message;
+  const typeCrc = TYPE_CRC.get(RecordType.message) as number;
+  buf.writeUInt32BE(crc32(buf.subarray(at + RECORD_HEADER_SIZE, at + size), typeCrc), at + 5);
+}
+
 /**
  * Where the fields of a message record lie in a file image, read without
  * allocating (recovery reads millions of records): positions are absolute in
