@@ -6,7 +6,7 @@
  */
 import { type BasicProperties, decodeContentHeader, decodeContentHeaderPrefix } from '../protocol/index.js';
 import { preconditionFailed, unexpectedFrame } from './errors.js';
-import { unpooledCopy } from './stored-message.js';
+import { PAGEABLE_MIN, unpooledCopy } from './stored-message.js';
 
 /** A complete published message, as the publisher sent it. */
 export interface AssembledContent {
@@ -110,9 +110,10 @@ export class ContentAssembler {
     let body: Buffer;
     if (p.chunks.length === 1) {
       const c = p.chunks[0] as Buffer;
-      // A persistent body may be paged out by the disk store: copy it out of the shared pool.
+      // A persistent body may be paged out by the disk store: copy it out of the shared pool
+      // (a smaller one is kept with its header, see StoredMessage).
       if (c.length >= COPY_BELOW) body = c;
-      else body = h.properties.deliveryMode === 2 ? unpooledCopy(c) : Buffer.from(c);
+      else body = h.properties.deliveryMode === 2 && c.length >= PAGEABLE_MIN ? unpooledCopy(c) : Buffer.from(c);
     } else if (p.chunks.length === 0) {
       body = Buffer.alloc(0);
     } else {

@@ -14,7 +14,7 @@ import { FifoList, type MessageList, PriorityList } from './message-list.js';
 import type { MessageStore } from './message-store.js';
 import type { QueueSettings } from './queue-args.js';
 import { QueueConsumers } from './queue-consumers.js';
-import type { QueueEntry } from './queue-entry.js';
+import { QueueEntry } from './queue-entry.js';
 import type { StoredMessage } from './stored-message.js';
 
 /**
@@ -211,7 +211,7 @@ export class Queue {
     let priority = 0;
     const max = this.settings.maxPriority;
     if (max !== undefined) priority = Math.min(message.properties.priority ?? 0, max);
-    return { message, seq: ++this.seq, expiresAt, priority, redelivered: false, deliveries: 0 };
+    return new QueueEntry(message, ++this.seq, expiresAt, priority);
   }
 
   private wouldOverflow(extraBytes: number): boolean {

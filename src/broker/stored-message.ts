@@ -3,7 +3,10 @@
  * to: fanout to ten queues holds one body. Per-queue state (redelivered,
  * expiry, position) lives in `QueueEntry`.
  */
-import type { BasicProperties, FieldTable } from '../protocol/index.js';
+import { type BasicProperties, decodeContentHeader, type FieldTable } from '../protocol/index.js';
+import { ARENA_MAX, ContentArena } from './content-arena.js';
+import { internName } from './intern.js';
+import { flagsOf, HAS_EXPIRATION, HAS_HEADERS, PERSISTENT, priorityOf, scanFlags } from './message-flags.js';
 
 /** Reads a paged-out body back from where the store wrote it (see DiskStore's body budget). */
 export interface BodyPager {
@@ -25,36 +28,133 @@ export function unpooledCopy(src: Uint8Array): Buffer {
 /** Approximate heap bytes of a Message and its queue entry (measured with --expose-gc on Node 20). */
 export const MESSAGE_OVERHEAD = 256;
 
+/**
+ * Persistent bodies at least this big are kept apart from their header so the
+ * disk store can page them out (DiskStore body budget); smaller ones cost
+ * less than their own bookkeeping and stay with the header.
+ */
+export const PAGEABLE_MIN = 256;
+
+/**
+ * What a durable store keeps per stored message (see DiskStore): in an object
+ * of its own, created when a durable store first takes the message, so a
+ * transient message carries one empty field instead of six.
+ */
+export class StoreBookkeeping {
+  /** Durable-queue references the store holds (enqueued, not yet removed). */
+  storeRefs = 0;
+  /** Segment id and offset of the record on disk; segment -1 while not written. */
+  segment = -1;
+  offset = 0;
+}
+
+/** The bookkeeping of a message whose body the store may page out (`pageable`). */
+export class PagedBookkeeping extends StoreBookkeeping {
+  /** Position of the body in its segment file. */
+  bodyPos = 0;
+  /** Links of the store's list of stored messages whose body is in RAM (newest at its tail). */
+  residentPrev: StoredMessage | undefined = undefined;
+  residentNext: StoredMessage | undefined = undefined;
+  resident = false;
+}
+
+/** Message positions are `segment id * 2^32 + offset` (store/segment-log.ts SEGMENT_SPAN). */
+const SPAN = 0x1_0000_0000;
+
+/**
+ * publishedAt is kept relative to when this module loaded: within ±24 days of
+ * it the value is a small integer, stored in the object itself, where an
+ * epoch timestamp would be a 16-byte heap number per message.
+ */
+const EPOCH = Date.now();
+
+const arena = new ContentArena();
+
+/**
+ * Decoded properties of the message asked for last, keyed by where its header
+ * bytes are (not by the message, so a large body is not kept alive by it):
+ * routing and enqueueing read the properties of the message being published
+ * several times, and it arrives decoded.
+ */
+let cachedContent: Buffer | undefined;
+let cachedStart = -1;
+let cachedProperties: BasicProperties = {};
+
 export class StoredMessage {
   /** How many queue entries (ready or unacknowledged) hold this message; its bytes are released at zero. */
   refs = 0;
-  /** Set by a durable store once the message has a record on disk. */
-  storeId: number | undefined;
-  /** Durable-queue references the store holds (enqueued, not yet removed); maintained by the store. */
-  storeRefs = 0;
-  /** Position of the body in its segment file, set by the store with `storeId`. */
-  bodyPos = 0;
-  /** Links of the store's list of stored messages whose body is in RAM (newest at its tail). */
-  residentPrev: StoredMessage | undefined;
-  residentNext: StoredMessage | undefined;
-  resident = false;
+  /** Set by a durable store (see StoreBookkeeping). */
+  stored: StoreBookkeeping | undefined = undefined;
   readonly bodySize: number;
-  /** The body, or undefined while paged out to the store (then `pager` reads it back). */
-  private body: Buffer | undefined;
-  private pager: BodyPager | undefined;
+  /** The header payload at `start`, followed by the body when that is kept inline (`body` undefined). */
+  private readonly content: Buffer;
+  private readonly start: number;
+  private readonly headerSize: number;
+  /** The body kept apart from the header, its pager while paged out, or undefined when inline. */
+  private body: Buffer | BodyPager | undefined;
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** ms since EPOCH. */
+  private readonly published: number;
+  /** message-flags.ts */
+  private readonly flags: number;
 
   constructor(
-    readonly exchange: string,
-    readonly routingKey: string,
-    readonly properties: BasicProperties,
+    exchange: string,
+    routingKey: string,
+    /** As decoded from `headerPayload` when the caller has them; otherwise read from it when needed. */
+    properties: BasicProperties | undefined,
     /** The content-header frame payload as the publisher sent it; re-sent verbatim on delivery. */
-    readonly headerPayload: Buffer,
+    headerPayload: Buffer,
     body: Buffer,
     /** Milliseconds since the epoch when the broker accepted it. */
-    readonly publishedAt: number,
+    publishedAt: number,
   ) {
-    this.body = body;
+    this.exchange = internName(exchange);
+    this.routingKey = internName(routingKey);
+    this.published = publishedAt - EPOCH;
+    this.flags = properties === undefined ? scanFlags(headerPayload, 0, headerPayload.length) : flagsOf(properties);
     this.bodySize = body.length;
+    this.headerSize = headerPayload.length;
+    const apart = (this.flags & PERSISTENT && body.length >= PAGEABLE_MIN) || this.headerSize + body.length > ARENA_MAX;
+    if (!apart) {
+      this.content = arena.place(headerPayload, body);
+      this.start = arena.lastStart;
+      this.body = undefined;
+    } else {
+      this.content = this.headerSize <= ARENA_MAX ? arena.place(headerPayload) : Buffer.from(headerPayload);
+      this.start = this.headerSize <= ARENA_MAX ? arena.lastStart : 0;
+      this.body = body;
+    }
+    if (properties !== undefined) {
+      cachedContent = this.content;
+      cachedStart = this.start;
+      cachedProperties = properties;
+    }
+  }
+
+  /** Milliseconds since the epoch when the broker accepted it. */
+  get publishedAt(): number {
+    return this.published + EPOCH;
+  }
+
+  /** The content-header frame payload as the publisher sent it (a view: not to be kept). */
+  get headerPayload(): Buffer {
+    return this.content.subarray(this.start, this.start + this.headerSize);
+  }
+
+  get headerLength(): number {
+    return this.headerSize;
+  }
+
+  /** The basic.properties, decoded from the header bytes (the last message's are cached). */
+  get properties(): BasicProperties {
+    if (cachedContent !== this.content || cachedStart !== this.start) {
+      cachedProperties = decodeContentHeader(this.headerPayload).properties;
+      cachedContent = this.content;
+      cachedStart = this.start;
+    }
+    return cachedProperties;
   }
 
   /**
@@ -63,25 +163,33 @@ export class StoredMessage {
    * not bring it all back into RAM).
    */
   loadBody(): Buffer {
-    if (this.body !== undefined) return this.body;
-    return (this.pager as BodyPager).readBody(this);
+    const b = this.body;
+    if (b === undefined) {
+      const at = this.start + this.headerSize;
+      return this.content.subarray(at, at + this.bodySize);
+    }
+    if (b instanceof Uint8Array) return b;
+    return b.readBody(this);
   }
 
   /** False while the body is paged out to the store. */
   get bodyInMemory(): boolean {
-    return this.body !== undefined;
+    return this.body === undefined || this.body instanceof Uint8Array;
+  }
+
+  /** The body is kept apart from the header and may be paged out by the store (persistent, not tiny). */
+  get pageable(): boolean {
+    return this.body !== undefined && (this.flags & PERSISTENT) !== 0;
   }
 
   /** The store drops the body from RAM; it must stay readable through `pager` while the message is held. */
   pageOut(pager: BodyPager): void {
-    this.pager = pager;
-    this.body = undefined;
+    if (this.body !== undefined) this.body = pager;
   }
 
   /** The store puts the body back in RAM (it is about to become unreadable from disk, or fits the budget). */
   pageIn(body: Buffer): void {
-    this.body = body;
-    this.pager = undefined;
+    if (this.body !== undefined) this.body = body;
   }
 
   /**
@@ -90,22 +198,102 @@ export class StoredMessage {
    * account when it pages a held body out or in, so hold and release agree.
    */
   get footprint(): number {
-    return (this.body === undefined ? 0 : this.bodySize) + this.headerPayload.length + MESSAGE_OVERHEAD;
+    return (this.bodyInMemory ? this.bodySize : 0) + this.headerSize + MESSAGE_OVERHEAD;
   }
 
   /** Delivery mode 2 is "persistent" (AMQP 0-9-1 basic.properties). */
   get persistent(): boolean {
-    return this.properties.deliveryMode === 2;
+    return (this.flags & PERSISTENT) !== 0;
+  }
+
+  /** The priority property (0 when absent). */
+  get priority(): number {
+    return priorityOf(this.flags);
   }
 
   get headers(): FieldTable | undefined {
-    return this.properties.headers;
+    return this.flags & HAS_HEADERS ? this.properties.headers : undefined;
   }
 
   /** Per-message TTL in ms from the `expiration` property, or undefined. Validated at publish. */
   get expirationMs(): number | undefined {
+    if ((this.flags & HAS_EXPIRATION) === 0) return undefined;
     const e = this.properties.expiration;
     return e === undefined ? undefined : Number(e);
+  }
+
+  // ---- the store's bookkeeping (StoreBookkeeping), for store/ ----
+
+  private book(): StoreBookkeeping {
+    if (this.stored === undefined) this.stored = this.pageable ? new PagedBookkeeping() : new StoreBookkeeping();
+    return this.stored;
+  }
+
+  /** The bookkeeping of a pageable message; undefined for the others (their body is never read from disk). */
+  private paged(): PagedBookkeeping | undefined {
+    const s = this.pageable ? this.book() : undefined;
+    return s instanceof PagedBookkeeping ? s : undefined;
+  }
+
+  /** Set by a durable store once the message has a record on disk. */
+  get storeId(): number | undefined {
+    const s = this.stored;
+    return s === undefined || s.segment < 0 ? undefined : s.segment * SPAN + s.offset;
+  }
+
+  set storeId(id: number | undefined) {
+    if (id === undefined) {
+      if (this.stored !== undefined) this.stored.segment = -1;
+      return;
+    }
+    const s = this.book();
+    s.segment = Math.floor(id / SPAN);
+    s.offset = id % SPAN;
+  }
+
+  get storeRefs(): number {
+    return this.stored?.storeRefs ?? 0;
+  }
+
+  set storeRefs(n: number) {
+    this.book().storeRefs = n;
+  }
+
+  /** Position of the body in its segment file (pageable messages only: the others are never read back). */
+  get bodyPos(): number {
+    return this.paged()?.bodyPos ?? 0;
+  }
+
+  set bodyPos(p: number) {
+    const s = this.paged();
+    if (s !== undefined) s.bodyPos = p;
+  }
+
+  get resident(): boolean {
+    return this.paged()?.resident ?? false;
+  }
+
+  set resident(r: boolean) {
+    const s = this.paged();
+    if (s !== undefined) s.resident = r;
+  }
+
+  get residentPrev(): StoredMessage | undefined {
+    return this.paged()?.residentPrev;
+  }
+
+  set residentPrev(m: StoredMessage | undefined) {
+    const s = this.paged();
+    if (s !== undefined) s.residentPrev = m;
+  }
+
+  get residentNext(): StoredMessage | undefined {
+    return this.paged()?.residentNext;
+  }
+
+  set residentNext(m: StoredMessage | undefined) {
+    const s = this.paged();
+    if (s !== undefined) s.residentNext = m;
   }
 }
 

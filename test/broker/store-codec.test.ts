@@ -10,9 +10,11 @@ import {
   encodeMessageRecord,
   encodeRefRecord,
   MAGIC_SIZE,
+  messageRecordSize,
   RecordType,
   SEGMENT_MAGIC,
   scanRecords,
+  writeMessageRecord,
 } from '../../src/broker/store/record-codec.js';
 
 function segment(records: Buffer[]): Buffer {
@@ -99,5 +101,30 @@ describe('record codec', () => {
     const buf = segment([message('a'), message('b')]);
     buf[MAGIC_SIZE + 4] = 99;
     expect(() => scanRecords(buf, SEGMENT_MAGIC, 'f')).toThrow(/at offset 8: bad record header/);
+  });
+
+  it('writes a record in place byte for byte as the parts encoder does', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          publishedAt: fc.integer({ min: 0, max: 2 ** 45 }),
+          queueIds: fc.array(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { minLength: 1, maxLength: 5 }),
+          exchange: fc.string({ maxLength: 40 }),
+          routingKey: fc.string({ unit: 'grapheme', maxLength: 40 }),
+          headerPayload: fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)),
+          body: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+        }),
+        fc.integer({ min: 0, max: 16 }),
+        (m, at) => {
+          const expected = Buffer.concat(encodeMessageRecord(m).parts);
+          const size = messageRecordSize(m);
+          expect(size).toBe(expected.length);
+          const buf = Buffer.alloc(at + size + 3, 0xee);
+          writeMessageRecord(buf, at, size, m);
+          expect(buf.subarray(at, at + size)).toEqual(expected);
+          expect(buf.subarray(at + size)).toEqual(Buffer.alloc(3, 0xee));
+        },
+      ),
+    );
   });
 });

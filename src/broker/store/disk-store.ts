@@ -19,16 +19,21 @@
  * synced, its body is dropped from RAM, newest first (the head of a backlog,
  * delivered next, stays in RAM), and read back from its segment with one
  * pread when it is delivered. Recovery does the same, oldest kept first, so a
- * backlog of millions of messages does not need its bodies in RAM.
+ * backlog of millions of messages does not need its bodies in RAM. Bodies
+ * under PAGEABLE_MIN (stored-message.ts) are kept with their header, never
+ * paged and not counted against the budget: they cost less than the
+ * message's own bookkeeping, which stays in RAM anyway.
  */
 import { mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AccessSnapshot } from '../auth/types.js';
 import type { MessageStore, StoredQueueRef } from '../message-store.js';
 import type { LogLevel } from '../options.js';
+import type { Queue } from '../queue.js';
 import type { QueueEntry } from '../queue-entry.js';
-import { type BodyPager, type StoredMessage, unpooledCopy } from '../stored-message.js';
+import type { BodyPager, StoredMessage } from '../stored-message.js';
 import type { VHost } from '../vhost.js';
+import { BodySlab } from './body-slab.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import {
   DEFINITIONS_FILE,
@@ -39,10 +44,16 @@ import {
   syncDir,
   writeDefinitions,
 } from './definitions-store.js';
-import { encodeMessageRecord, encodeRefRecord, RecordType } from './record-codec.js';
+import { type BatchWaiter, newBatchWaiter } from './group-commit.js';
+import { type PendingMessage, queueBatchRecords, type SideOp } from './pending-batch.js';
+import { RecordType } from './record-codec.js';
 import { recoverMessages } from './recovery.js';
+import { describeRecovery, type RecoveryReport, recoveryReport } from './recovery-report.js';
+import { ResidentBodies } from './resident-bodies.js';
 import { SEGMENT_SPAN, type Segment, SegmentLog } from './segment-log.js';
 import { StoreError } from './store-error.js';
+
+export type { RecoveryReport } from './recovery-report.js';
 
 /** What the store needs from the broker: its vhosts (to snapshot and restore topology) and its log. */
 export interface StoreHost {
@@ -69,34 +80,12 @@ export interface DiskStoreOptions {
 
 export const DEFAULT_BODY_BUDGET = 256 * 1024 * 1024;
 
-export interface RecoveryReport {
-  readonly exchanges: number;
-  readonly queues: number;
-  readonly bindings: number;
-  readonly messages: number;
-  readonly entries: number;
-  readonly bytes: number;
-  readonly ms: number;
-}
-
-interface PendingMessage {
-  readonly message: StoredMessage;
-  readonly queues: number[];
-  readonly delivered: number[];
-}
-
-interface SideOp {
-  readonly type: RecordType;
-  readonly segment: Segment;
-  readonly queueId: number;
-  readonly offset: number;
-  cancelled: boolean;
-}
-
-interface Waiter {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(e: unknown): void;
+/** Everything one flush takes from what was queued (see takeBatch). */
+interface Batch {
+  readonly msgs: Map<StoredMessage, PendingMessage>;
+  readonly ops: SideOp[];
+  readonly waiter: BatchWaiter | undefined;
+  readonly defs: Definitions | undefined;
 }
 
 /** An empty current segment at least this big is rolled so its file can go. */
@@ -110,18 +99,14 @@ export class DiskStore implements MessageStore, BodyPager {
   private pendingMsgs = new Map<StoredMessage, PendingMessage>();
   private pendingOps: SideOp[] = [];
   private pendingDelivered = new Map<string, SideOp>();
-  private waiter: Waiter | undefined;
+  private waiter: BatchWaiter | undefined;
   private defsDirty = false;
   private readonly doomed = new Set<Segment>();
   private scheduled = false;
   private flushing: Promise<void> | undefined;
   private closed = false;
-  /**
-   * Newest of the stored messages whose body is in RAM and counted against the
-   * budget; they are linked through their residentPrev/residentNext fields.
-   */
-  private residentTail: StoredMessage | undefined;
-  private residentBytes = 0;
+  /** Stored messages whose body is in RAM and counted against the budget. */
+  private readonly resident = new ResidentBodies();
   /** Batches written and fsyncs issued, bodies paged out and read back, for tests and the log. */
   readonly stats = { batches: 0, messagesWritten: 0, pagedOut: 0, bodyReads: 0 };
 
@@ -146,7 +131,7 @@ export class DiskStore implements MessageStore, BodyPager {
 
   /** Bytes of stored message bodies held in RAM (at most `bodyBudget` once each batch is written). */
   get bodyBytesInMemory(): number {
-    return this.residentBytes;
+    return this.resident.bytes;
   }
 
   get messagesDir(): string {
@@ -168,57 +153,57 @@ export class DiskStore implements MessageStore, BodyPager {
           `data directory ${this.dir}: taking over the lock of pid ${this.lock.staleOwner}, which is gone`,
         );
       }
-      const defsFile = join(this.dir, DEFINITIONS_FILE);
-      const defs: Definitions = readDefinitions(this.dir);
-      const queues = restoreDefinitions(defs, (n) => host.vhosts.get(n) ?? host.addVhost(n), defsFile);
-      host.restoreAccess?.(defs.access);
-      let maxId = 0;
-      for (const [id, q] of queues) {
-        this.ids.set(q, id);
-        if (id > maxId) maxId = id;
-      }
-      // Oldest first within the budget (they are delivered first); the rest stay on disk.
-      const r = recoverMessages(this.messagesDir, queues, (m) => {
-        if (m.bodySize === 0) return;
-        if (this.residentBytes + m.bodySize <= this.bodyBudget) {
-          // A copy, so the segment image read by recovery can be freed (see unpooledCopy).
-          m.pageIn(unpooledCopy(m.loadBody()));
-          this.linkResident(m);
-        } else {
-          m.pageOut(this);
-          this.stats.pagedOut++;
-        }
-      });
+      const { defs, queues } = this.restoreTopology(host);
+      const slab = new BodySlab();
+      const r = recoverMessages(this.messagesDir, queues, (m) => this.adoptRecovered(m, slab));
       for (const w of r.warnings) host.log('warn', w);
-      this.nextQueueId = Math.max(defs.nextQueueId ?? 1, maxId + 1, r.maxQueueId + 1);
+      this.nextQueueId = Math.max(this.nextQueueId, r.maxQueueId + 1);
       const log = new SegmentLog(this.messagesDir, this.segmentSize, r.lastId + 1);
       for (const s of r.segments) log.adopt(s.id, s.msgSize, s.ackSize, s.live);
       this.log = log;
       // Queues apply max-length and TTL and dispatch now that their messages are back.
       for (const q of queues.values()) q.recovered();
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      const report: RecoveryReport = {
-        exchanges: defs.exchanges.length,
-        queues: defs.queues.length,
-        bindings: defs.bindings.length,
-        messages: r.messages,
-        entries: r.entries,
-        bytes: r.bytes,
-        ms,
-      };
+      const report = recoveryReport(defs, r, Number(process.hrtime.bigint() - t0) / 1e6);
       const empty = report.queues === 0 && report.exchanges === 0 && r.bytes === 0;
-      host.log(
-        empty ? 'info' : 'notice',
-        `recovered ${report.exchanges} exchanges, ${report.queues} queues, ${report.bindings} bindings and ` +
-          `${report.messages} messages (${report.entries} queue entries) from ${this.dir} ` +
-          `(${(r.bytes / 1048576).toFixed(1)} MiB in ${r.segments.length} segments) in ${ms.toFixed(0)} ms`,
-      );
+      host.log(empty ? 'info' : 'notice', describeRecovery(report, this.dir, r.segments.length));
       return report;
     } catch (e) {
       this.log?.close();
       this.closed = true;
       this.lock.release();
       throw e;
+    }
+  }
+
+  /** Durable vhosts, exchanges, queues, bindings and access from definitions.json; the queues by store id. */
+  private restoreTopology(host: StoreHost): { defs: Definitions; queues: Map<number, Queue> } {
+    const defs: Definitions = readDefinitions(this.dir);
+    const queues = restoreDefinitions(
+      defs,
+      (n) => host.vhosts.get(n) ?? host.addVhost(n),
+      join(this.dir, DEFINITIONS_FILE),
+    );
+    host.restoreAccess?.(defs.access);
+    let maxId = 0;
+    for (const [id, q] of queues) {
+      this.ids.set(q, id);
+      if (id > maxId) maxId = id;
+    }
+    this.nextQueueId = Math.max(defs.nextQueueId ?? 1, maxId + 1);
+    return { defs, queues };
+  }
+
+  /** Keeps a recovered body in RAM, oldest first within the budget (delivered first); the rest stay on disk. */
+  private adoptRecovered(m: StoredMessage, slab: BodySlab): void {
+    // A small body was copied in with the header: nothing to page.
+    if (!m.pageable) return;
+    if (this.resident.bytes + m.bodySize <= this.bodyBudget) {
+      // A copy, so the segment image read by recovery can be freed (see body-slab.ts).
+      m.pageIn(slab.copy(m.loadBody()));
+      this.resident.link(m);
+    } else {
+      m.pageOut(this);
+      this.stats.pagedOut++;
     }
   }
 
@@ -233,17 +218,7 @@ export class DiskStore implements MessageStore, BodyPager {
   }
 
   private batch(): Promise<void> {
-    if (this.waiter === undefined) {
-      let resolve!: () => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      // A batch nobody waits on (no confirms) must not be an unhandled rejection.
-      promise.catch(() => {});
-      this.waiter = { promise, resolve, reject };
-    }
+    if (this.waiter === undefined) this.waiter = newBatchWaiter();
     this.schedule();
     return this.waiter.promise;
   }
@@ -379,30 +354,10 @@ export class DiskStore implements MessageStore, BodyPager {
     return buf;
   }
 
-  private linkResident(m: StoredMessage): void {
-    m.resident = true;
-    m.residentPrev = this.residentTail;
-    m.residentNext = undefined;
-    if (this.residentTail !== undefined) this.residentTail.residentNext = m;
-    this.residentTail = m;
-    this.residentBytes += m.bodySize;
-  }
-
-  private unlinkResident(m: StoredMessage): void {
-    if (!m.resident) return;
-    m.resident = false;
-    if (m.residentPrev !== undefined) m.residentPrev.residentNext = m.residentNext;
-    if (m.residentNext === undefined) this.residentTail = m.residentPrev;
-    else m.residentNext.residentPrev = m.residentPrev;
-    m.residentPrev = undefined;
-    m.residentNext = undefined;
-    this.residentBytes -= m.bodySize;
-  }
-
   /** A durable queue let go of `m` (called before the queue releases it). */
   private dropStoreRef(m: StoredMessage): void {
     if (m.storeRefs <= 0 || --m.storeRefs > 0) return;
-    this.unlinkResident(m);
+    this.resident.unlink(m);
     // No stored reference is left, so its segment may go; another holder (a transient queue
     // it was also routed to) still needs the body: bring it back while it can be read.
     if (m.refs > 1) this.pageBackIn(m);
@@ -420,9 +375,9 @@ export class DiskStore implements MessageStore, BodyPager {
    * paged out: those keep their segment on disk for as long as they are held.
    */
   private enforceBudget(): void {
-    while (this.residentBytes > this.bodyBudget && this.residentTail !== undefined) {
-      const m = this.residentTail;
-      this.unlinkResident(m);
+    while (this.resident.bytes > this.bodyBudget) {
+      const m = this.resident.popNewest();
+      if (m === undefined) return;
       if (m.refs !== m.storeRefs || !m.bodyInMemory) continue;
       m.pageOut(this);
       this.stats.pagedOut++;
@@ -453,87 +408,70 @@ export class DiskStore implements MessageStore, BodyPager {
   /** Takes everything queued so far (synchronously: positions are fixed here), then writes and syncs it. */
   private async flushOnce(): Promise<void> {
     const log = this.log as SegmentLog;
-    const host = this.host as StoreHost;
-    const msgs = this.pendingMsgs;
-    const ops = this.pendingOps;
-    const waiter = this.waiter;
-    this.pendingMsgs = new Map();
-    this.pendingOps = [];
-    this.pendingDelivered.clear();
-    this.waiter = undefined;
-    let defs: Definitions | undefined;
-    if (this.defsDirty) {
-      this.defsDirty = false;
-      defs = snapshotDefinitions(
-        host.vhosts.values(),
-        (q) => this.queueId(q),
-        () => this.nextQueueId,
-        host.accessSnapshot?.(),
-      );
-      // Ids handed out by the snapshot itself are in it.
-      this.defsDirty = false;
-    }
+    const batch = this.takeBatch();
     const startSegment = log.current;
     try {
       const cur = log.current;
-      if (cur.live <= 0 && cur.msgSize >= EMPTY_ROLL_SIZE && cur.msgBufs.length === 0) {
+      if (cur.live <= 0 && cur.msgSize >= EMPTY_ROLL_SIZE && !cur.msgPending) {
         log.roll();
         this.doomed.add(cur);
       }
-      for (const pm of msgs.values()) {
-        if (pm.queues.length === 0) continue;
-        const m = pm.message;
-        const body = m.loadBody();
-        const { parts, size } = encodeMessageRecord({
-          publishedAt: m.publishedAt,
-          queueIds: pm.queues,
-          exchange: m.exchange,
-          routingKey: m.routingKey,
-          headerPayload: m.headerPayload,
-          body,
-        });
-        const { segment, offset } = log.reserve(parts, size);
-        m.storeId = segment.id * SEGMENT_SPAN + offset;
-        // The body is the last part of the record.
-        m.bodyPos = offset + size - body.length;
-        segment.live += pm.queues.length;
-        this.stats.messagesWritten++;
-        for (const qid of pm.delivered) {
-          if (pm.queues.includes(qid)) log.appendSide(segment, encodeRefRecord(RecordType.delivered, qid, offset));
-        }
-      }
-      for (const op of ops) {
-        const s = op.segment;
-        // A segment about to be deleted needs no more side records.
-        if (op.cancelled || s.deleted || (s.live <= 0 && s !== log.current)) continue;
-        log.appendSide(op.segment, encodeRefRecord(op.type, op.queueId, op.offset));
-      }
-      if (defs !== undefined) await writeDefinitions(this.dir, defs);
+      queueBatchRecords(log, batch.msgs.values(), batch.ops, this.stats);
+      if (batch.defs !== undefined) await writeDefinitions(this.dir, batch.defs);
       await log.writePending();
       if (log.dirDirty) {
         log.dirDirty = false;
         await syncDir(log.dir);
       }
       this.stats.batches++;
-      // Bodies now on disk count against the budget (unless acked meanwhile) and may be paged out.
-      for (const pm of msgs.values()) {
-        const m = pm.message;
-        if (pm.queues.length > 0 && m.storeRefs > 0 && m.bodySize > 0 && m.bodyInMemory && !m.resident) {
-          this.linkResident(m);
-        }
-      }
-      this.enforceBudget();
-      waiter?.resolve();
+      this.budgetWritten(batch.msgs.values());
+      batch.waiter?.resolve();
     } catch (e) {
-      if (defs !== undefined) this.defsDirty = true;
-      host.log('error', `message store write failed in ${this.dir}: ${(e as Error).message}`);
-      waiter?.reject(e);
+      if (batch.defs !== undefined) this.defsDirty = true;
+      (this.host as StoreHost).log('error', `message store write failed in ${this.dir}: ${(e as Error).message}`);
+      batch.waiter?.reject(e);
     }
     // The current segment is never deleted: it is rolled (above) by a later batch once big enough.
     if (this.doomed.size > 0 || log.current !== startSegment) {
       for (const s of [...log.segments.values()]) if (s.live <= 0 && s !== log.current) log.delete(s);
       this.doomed.clear();
     }
+  }
+
+  /** Everything queued so far, and a snapshot of the definitions if they changed; the queues start afresh. */
+  private takeBatch(): Batch {
+    const batch = { msgs: this.pendingMsgs, ops: this.pendingOps, waiter: this.waiter };
+    this.pendingMsgs = new Map();
+    this.pendingOps = [];
+    this.pendingDelivered.clear();
+    this.waiter = undefined;
+    if (!this.defsDirty) return { ...batch, defs: undefined };
+    this.defsDirty = false;
+    return { ...batch, defs: this.snapshot() };
+  }
+
+  private snapshot(): Definitions {
+    const host = this.host as StoreHost;
+    const defs = snapshotDefinitions(
+      host.vhosts.values(),
+      (q) => this.queueId(q),
+      () => this.nextQueueId,
+      host.accessSnapshot?.(),
+    );
+    // Ids handed out by the snapshot itself are in it.
+    this.defsDirty = false;
+    return defs;
+  }
+
+  /** Bodies now on disk count against the budget (unless acked meanwhile) and may be paged out. */
+  private budgetWritten(msgs: Iterable<PendingMessage>): void {
+    for (const pm of msgs) {
+      const m = pm.message;
+      if (pm.queues.length > 0 && m.storeRefs > 0 && m.pageable && m.bodyInMemory && !m.resident) {
+        this.resident.link(m);
+      }
+    }
+    this.enforceBudget();
   }
 
   /** Writes what is queued, closes the files and releases the lock. */

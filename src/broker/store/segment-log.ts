@@ -27,6 +27,13 @@ export class Segment {
   /** Buffers queued for the message file, to be written at `msgStart`. */
   msgBufs: Buffer[] = [];
   msgStart = 0;
+  /**
+   * Small records are written in place into this chunk; the part from
+   * `chunkFrom` to `chunkUsed` follows `msgBufs` and joins them as one view.
+   */
+  chunk: Buffer | undefined;
+  chunkFrom = 0;
+  chunkUsed = 0;
   ackBufs: Buffer[] = [];
   ackStart = 0;
   /** No more appends to the message file (a write failed, or it was recovered from a previous run). */
@@ -39,7 +46,26 @@ export class Segment {
     public msgSize: number,
     public ackSize: number,
   ) {}
+
+  /** Message-file bytes are queued and not yet handed to a write. */
+  get msgPending(): boolean {
+    return this.msgBufs.length > 0 || this.chunkUsed > this.chunkFrom;
+  }
+
+  /** Moves what was written into the chunk since the last call to the end of `msgBufs`. */
+  sealChunk(): void {
+    if (this.chunk === undefined || this.chunkUsed === this.chunkFrom) return;
+    this.msgBufs.push(this.chunk.subarray(this.chunkFrom, this.chunkUsed));
+    this.chunkFrom = this.chunkUsed;
+  }
 }
+
+/** Records up to this size are written into a shared chunk (one buffer per CHUNK_SIZE bytes written). */
+export const SMALL_RECORD = 16 * 1024;
+const CHUNK_SIZE = 256 * 1024;
+
+/** Writes a record of a known size into `buf` at `at`. */
+export type RecordWriter = (buf: Buffer, at: number) => void;
 
 export function segmentFileName(id: number, ext: 'msg' | 'ack'): string {
   return `${String(id).padStart(8, '0')}.${ext}`;
@@ -108,15 +134,42 @@ export class SegmentLog {
     return this.current;
   }
 
-  /** Queues a message record; returns its segment and offset. */
+  /** Queues a message record given as parts (not copied); returns its segment and offset. */
   reserve(parts: readonly Buffer[], size: number): { segment: Segment; offset: number } {
-    let s = this.current;
-    if (s.sealed || (s.msgSize + size > this.maxSegmentSize && s.msgSize > MAGIC_SIZE)) s = this.roll();
-    if (s.msgBufs.length === 0) s.msgStart = s.msgSize;
+    const s = this.segmentFor(size);
+    s.sealChunk();
     const offset = s.msgSize;
     for (const p of parts) s.msgBufs.push(p);
     s.msgSize += size;
     return { segment: s, offset };
+  }
+
+  /**
+   * Queues a small record (at most SMALL_RECORD bytes) that `write` puts in
+   * place into the segment's chunk, so a batch of small records costs one
+   * buffer per chunk instead of several per record; returns its segment and offset.
+   */
+  reserveWrite(size: number, write: RecordWriter): { segment: Segment; offset: number } {
+    const s = this.segmentFor(size);
+    if (s.chunk === undefined || s.chunkUsed + size > s.chunk.length) {
+      s.sealChunk();
+      s.chunk = Buffer.allocUnsafeSlow(CHUNK_SIZE);
+      s.chunkFrom = 0;
+      s.chunkUsed = 0;
+    }
+    write(s.chunk, s.chunkUsed);
+    s.chunkUsed += size;
+    const offset = s.msgSize;
+    s.msgSize += size;
+    return { segment: s, offset };
+  }
+
+  /** The segment the next record of `size` bytes goes to (rolling when full), its batch start noted. */
+  private segmentFor(size: number): Segment {
+    let s = this.current;
+    if (s.sealed || (s.msgSize + size > this.maxSegmentSize && s.msgSize > MAGIC_SIZE)) s = this.roll();
+    if (!s.msgPending) s.msgStart = s.msgSize;
+    return s;
   }
 
   /** Queues a side record for segment `s`. */
@@ -137,7 +190,7 @@ export class SegmentLog {
 
   /** True when some segment has queued writes. */
   get hasPending(): boolean {
-    for (const s of this.segments.values()) if (s.msgBufs.length > 0 || s.ackBufs.length > 0) return true;
+    for (const s of this.segments.values()) if (s.msgPending || s.ackBufs.length > 0) return true;
     return false;
   }
 
@@ -148,6 +201,9 @@ export class SegmentLog {
   async writePending(): Promise<void> {
     const jobs: Promise<void>[] = [];
     for (const s of this.segments.values()) {
+      s.sealChunk();
+      // A segment no longer appended to lets its chunk go once these writes are done.
+      if (s.sealed || s !== this.current) s.chunk = undefined;
       if (s.msgBufs.length > 0) {
         const bufs = s.msgBufs;
         const start = s.msgStart;
