@@ -389,16 +389,16 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint,
     const seq = this.confirms.next();
     if (x === undefined) {
       this.connection.broker.stats.publish++;
-      this.settlePublish(message, c.mandatory, seq, 0, undefined);
+      this.answerPublish(message, c.mandatory, seq, 0, undefined);
       return;
     }
     const pending: Promise<void>[] | undefined = seq ? [] : undefined;
     const outcome = this.vhost.publish(x, message, ccKeys, pending);
-    this.settlePublish(message, c.mandatory, seq, outcome, pending);
+    this.answerPublish(message, c.mandatory, seq, outcome, pending);
   }
 
   /** The channel's side of a publish outcome: basic.return for an unroutable mandatory message, then the confirm. */
-  private settlePublish(
+  private answerPublish(
     message: StoredMessage,
     mandatory: boolean,
     seq: number,
@@ -412,7 +412,7 @@ export class Channel implements ConsumerChannel, TopologyChannel, ReplyEndpoint,
     if (!seq) return;
     const ok = (outcome & PUBLISH_REFUSED) === 0;
     if (ok) this.confirmed();
-    this.confirms.settle(seq, ok, pending);
+    this.confirms.decide(seq, ok, pending);
   }
 
   /** Counts a positive confirm (when it is decided; the basic.ack may wait for the store). */

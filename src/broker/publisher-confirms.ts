@@ -29,7 +29,7 @@ export class PublisherConfirms {
   }
 
   /** The publish `seq` was routed; `ok` false nacks it. `pending` store writes delay the confirm. */
-  settle(seq: number, ok: boolean, pending: Promise<void>[] | undefined): void {
+  decide(seq: number, ok: boolean, pending: Promise<void>[] | undefined): void {
     if (pending !== undefined && pending.length > 0) {
       this.outstanding++;
       Promise.all(pending).then(

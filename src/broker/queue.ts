@@ -183,7 +183,7 @@ export class Queue {
    * order without writing it again; `redelivered` when it had been delivered
    * and not acknowledged (RabbitMQ marks those redelivered after a restart).
    */
-  recover(message: StoredMessage, redelivered: boolean): void {
+  restore(message: StoredMessage, redelivered: boolean): void {
     const entry = this.makeEntry(message, message.publishedAt);
     entry.redelivered = redelivered;
     this.hold(message);
@@ -197,7 +197,7 @@ export class Queue {
    * maybe_drop_head; drop_expired_msgs follows), then delivers. Messages held
    * unacknowledged at a crash come back ready, so a queue can be over its limit.
    */
-  recovered(): void {
+  restored(): void {
     if (this.settings.overflow === 'drop-head') this.dropHeadWhileOver();
     this.dispatch();
   }
@@ -274,7 +274,7 @@ export class Queue {
     if (c.noAck) {
       this.stats.deliverNoAck++;
       c.deliver(this, entry);
-      this.settle(entry);
+      this.retire(entry);
     } else {
       this.stats.deliver++;
       this.unacked++;
@@ -313,7 +313,7 @@ export class Queue {
       if (entry.redelivered) this.stats.redeliver++;
       if (noAck) {
         this.stats.getNoAck++;
-        this.settle(entry);
+        this.retire(entry);
       } else {
         this.stats.get++;
         this.unacked++;
@@ -328,14 +328,14 @@ export class Queue {
   ack(entry: QueueEntry): void {
     this.unacked--;
     this.stats.ack++;
-    this.settle(entry);
+    this.retire(entry);
   }
 
   /** An unacknowledged entry goes back to its place (nack/reject with requeue, channel closed, basic.recover). */
   requeue(entry: QueueEntry, dispatch = true): void {
     this.unacked--;
     if (this.deleted) {
-      this.settle(entry);
+      this.retire(entry);
       return;
     }
     // Quorum x-delivery-limit: past the limit the message leaves the queue (rabbit_fifo return, delivery_limit).
@@ -356,7 +356,7 @@ export class Queue {
   reject(entry: QueueEntry): void {
     this.unacked--;
     if (this.deleted) {
-      this.settle(entry);
+      this.retire(entry);
       return;
     }
     this.discard(entry, 'rejected');
@@ -364,7 +364,7 @@ export class Queue {
 
   /** Removes an entry for good, dead-lettering it when the queue has a dead-letter exchange. */
   private discard(entry: QueueEntry, reason: DeadLetterReason): void {
-    this.settle(entry);
+    this.retire(entry);
     const d = this.discards;
     if (reason === 'maxlen') d.ringOverflow++;
     else if (reason === 'expired') d.ttlExpired++;
@@ -376,7 +376,8 @@ export class Queue {
     }
   }
 
-  private settle(entry: QueueEntry): void {
+  /** The entry leaves the queue for good (acked, dropped, expired, purged): off the store, its bytes released. */
+  private retire(entry: QueueEntry): void {
     if (this.durable && entry.message.persistent) this.host.store.remove(this, entry);
     this.release(entry.message);
   }
@@ -444,7 +445,7 @@ export class Queue {
   purge(): number {
     const entries = this.ready.clear();
     this.discards.purged += entries.length;
-    for (const e of entries) this.settle(e);
+    for (const e of entries) this.retire(e);
     this.armExpiry();
     return entries.length;
   }

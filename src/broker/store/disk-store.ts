@@ -162,7 +162,7 @@ export class DiskStore implements MessageStore, BodyPager {
       for (const s of r.segments) log.adopt(s.id, s.msgSize, s.ackSize, s.live);
       this.log = log;
       // Queues apply max-length and TTL and dispatch now that their messages are back.
-      for (const q of queues.values()) q.recovered();
+      for (const q of queues.values()) q.restored();
       const report = recoveryReport(defs, r, Number(process.hrtime.bigint() - t0) / 1e6);
       const empty = report.queues === 0 && report.exchanges === 0 && r.bytes === 0;
       host.log(empty ? 'info' : 'notice', describeRecovery(report, this.dir, r.segments.length));

@@ -111,7 +111,7 @@ function replaySegment(
       messages++;
     }
     message.storeRefs++;
-    q.recover(message, delivered);
+    q.restore(message, delivered);
     entries++;
   };
   for (; i < seg.offsets.length; i++) {

@@ -115,10 +115,10 @@ describe('publisher confirms', () => {
     });
     pc.enabled = true;
     const [s1, s2, s3] = [pc.next(), pc.next(), pc.next()];
-    pc.settle(s1, true, undefined);
-    pc.settle(s2, true, undefined);
+    pc.decide(s1, true, undefined);
+    pc.decide(s2, true, undefined);
     expect(sent).toEqual([]);
-    pc.settle(s3, false, undefined);
+    pc.decide(s3, false, undefined);
     expect(sent).toEqual([
       [true, 2, true],
       [false, 3, false],
