@@ -18,10 +18,11 @@
  */
 import amqp from 'amqplib';
 import { type BrokerAddress, BrokerUrlError, parseBrokerUrl } from '../admin/index.js';
-import { ADMIN_OPTIONS, type Admin, adminClient, adminError, optionalGet } from './common/admin.js';
-import { commandParser, intOption, parseArgs } from './common/args.js';
-import { EXIT_OK, reportError, reportUsage, UsageError } from './common/errors.js';
+import { type Admin, adminClient, adminError, optionalGet } from './common/admin.js';
+import { commandParser, intOption, startCommand } from './common/args.js';
+import { EXIT_OK, reportFailure, UsageError } from './common/errors.js';
 import { type CliIo, processIo } from './common/io.js';
+import { ADMIN_OPTIONS, VERBOSE_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 
 const NAME = 'qpid-route';
@@ -51,7 +52,7 @@ function parser() {
         describe: 'messages in flight per link before acknowledgements (prefetch)',
       },
       quiet: { alias: 'q', type: 'boolean', describe: 'quiet: no message for duplicate routes' },
-      verbose: { alias: 'v', type: 'boolean', describe: 'print stack traces on errors' },
+      verbose: VERBOSE_OPTION,
     })
     .example('$0 route add localhost:5672 localhost:5673 amq.topic "news.#"', 'pull news from 5673 into 5672')
     .example('$0 --durable queue add localhost:5672 rabbit-host:5672 amq.direct orders', 'move a queue across');
@@ -83,23 +84,20 @@ interface ShovelStatus {
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const parsed = parseArgs(parser(), argv, io, NAME);
-  if ('exit' in parsed) return parsed.exit;
-  const args = parsed.args as unknown as Args;
-  let words: string[];
-  try {
-    words = args._.map(String);
+  const started = await startCommand(parser(), argv, io, NAME, async (args: Args) => {
+    const words = args._.map(String);
     intOption('ack', args.ack, 1);
     check(words);
-  } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, e, args.verbose === true);
-  }
+    // DEST (default localhost) is the broker whose management API holds the shovels.
+    const admin = await adminFor(words[2] ?? 'localhost', args);
+    return { admin, words };
+  });
+  if ('exit' in started) return started.exit;
+  const { args, verbose, prepared } = started;
   try {
-    return await dispatch(args, words, io);
+    return await dispatch(prepared.admin, args, prepared.words, io);
   } catch (e) {
-    if (e instanceof UsageError) return reportUsage(io, NAME, e.message);
-    return reportError(io, adminError(e), args.verbose === true);
+    return reportFailure(io, NAME, adminError(e), verbose);
   }
 }
 
@@ -136,9 +134,8 @@ function adminFor(dest: string, args: Args): Promise<Admin> {
   return adminClient({ broker: dest, 'mgmt-url': args['mgmt-url'], timeout: args.timeout });
 }
 
-async function dispatch(args: Args, words: string[], io: CliIo): Promise<number> {
+async function dispatch(admin: Admin, args: Args, words: string[], io: CliIo): Promise<number> {
   const [group, verb, destText = 'localhost', srcText, exchange, key] = words as string[];
-  const admin = await adminFor(destText, args);
   if (verb === 'list') return group === 'link' ? linkList(admin, io) : routeList(admin, destText, io);
   if (verb === 'flush') return routeFlush(admin);
   const kind = group as Route['kind'];
@@ -222,15 +219,11 @@ async function addRoute(admin: Admin, r: Route, args: Args, io: CliIo): Promise<
 }
 
 /**
- * Declares the bridge queue on the source and binds it with the route's key (Qpid's bridge subscribes
- * there too); a dynamic route's link makes the bindings itself (`bind: false`).
+ * Connects to the source broker with amqplib (the bridge queue needs queue.declare/queue.bind and
+ * exchange.declare passive, which Qpid's messaging API does not expose), runs `job` and closes the
+ * connection however it ends. `timeoutMs` bounds the connect (none: amqplib's default).
  */
-async function prepareSource(
-  r: Route,
-  queue: string,
-  how: { durable: boolean; bind: boolean },
-  timeoutMs: number,
-): Promise<void> {
+async function onSource<T>(r: Route, timeoutMs: number | undefined, job: (conn: amqp.ChannelModel) => Promise<T>) {
   let conn: amqp.ChannelModel;
   try {
     conn = await amqp.connect(amqpUri(r.src), { timeout: timeoutMs });
@@ -238,6 +231,23 @@ async function prepareSource(
     throw new Error(`cannot connect to source broker ${hostPort(r.src)}: ${(e as Error).message}`);
   }
   try {
+    return await job(conn);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Declares the bridge queue on the source and binds it with the route's key (Qpid's bridge subscribes
+ * there too); a dynamic route's link makes the bindings itself (`bind: false`).
+ */
+function prepareSource(
+  r: Route,
+  queue: string,
+  how: { durable: boolean; bind: boolean },
+  timeoutMs: number,
+): Promise<void> {
+  return onSource(r, timeoutMs, async (conn) => {
     const ch = await conn.createChannel();
     ch.on('error', () => undefined);
     await ch.checkExchange(r.exchange).catch(() => {
@@ -246,26 +256,19 @@ async function prepareSource(
     const c2 = await conn.createChannel();
     await c2.assertQueue(queue, { durable: how.durable, autoDelete: false });
     if (how.bind) await c2.bindQueue(queue, r.exchange, r.key);
-  } finally {
-    await conn.close().catch(() => undefined);
-  }
+  });
 }
 
 async function delRoute(admin: Admin, r: Route): Promise<number> {
   const name = shovelName(r);
   await admin.client.deleteJson(paramPath(admin, name));
-  if (r.kind !== 'queue') await removeSourceQueue(r).catch(() => undefined);
-  return EXIT_OK;
-}
-
-async function removeSourceQueue(r: Route): Promise<void> {
-  const conn = await amqp.connect(amqpUri(r.src));
-  try {
-    const ch = await conn.createChannel();
-    await ch.deleteQueue(sourceQueue(r));
-  } finally {
-    await conn.close().catch(() => undefined);
+  // The bridge queue goes with the route; a source that cannot be reached keeps it (the route is gone either way).
+  if (r.kind !== 'queue') {
+    await onSource(r, undefined, async (conn) => {
+      await (await conn.createChannel()).deleteQueue(sourceQueue(r));
+    }).catch(() => undefined);
   }
+  return EXIT_OK;
 }
 
 async function ours(admin: Admin): Promise<ShovelParameter[]> {

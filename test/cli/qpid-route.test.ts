@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { declareBound, drainSeqs, hp, publish, queueDepth } from '../helpers/federation.js';
-import { poll, run } from './admin-helpers.js';
+import { closedPort, poll, run } from './admin-helpers.js';
 
 const brokers: TestBroker[] = [];
 const dirs: string[] = [];
@@ -24,6 +24,40 @@ async function bundled(options: { dataDir?: string; port?: number } = {}): Promi
   brokers.push(b);
   return b;
 }
+
+describe('qpid-route (no broker needed)', () => {
+  const usage = (message: string) => `qpid-route: ${message}\nTry 'qpid-route --help' for more information.\n`;
+
+  test('--help starts with the usage; usage errors are one line and the hint, exit 2', async () => {
+    const help = await run('qpid-route', ['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(
+      /^Usage: {2}qpid-route \[OPTIONS\] dynamic add <dest-broker> <src-broker> <exchange>\n/,
+    );
+    expect(help.stdout).toContain('-v, --verbose   print stack traces on errors');
+    for (const [argv, message] of [
+      [[], 'missing command'],
+      [['route', 'frob'], "unknown command 'route frob'"],
+      [['route', 'add', 'a', 'b'], "missing arguments for 'route add'"],
+      [['link', 'list', 'a', 'b'], "unexpected argument 'b'"],
+      [['--ack', '0', 'route', 'list'], 'option --ack: expected an integer ≥ 1'],
+      [['-t', '-1', 'route', 'list'], 'option --timeout: expected seconds ≥ 0'],
+      [['route', 'list', 'amqp://[bad'], "invalid broker URL amqp://[bad: unclosed '['"],
+    ] as const) {
+      expect(await run('qpid-route', [...argv])).toEqual({ code: 2, stdout: '', stderr: usage(message) });
+    }
+  });
+
+  test('an unreachable management API is one Failed: line, exit 1', async () => {
+    const port = await closedPort();
+    const r = await run('qpid-route', ['--mgmt-url', `http://127.0.0.1:${port}`, 'route', 'list']);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Failed: ConnectError: cannot reach the management API at http://127.0.0.1:${port} (ECONNREFUSED)\n`,
+    });
+  });
+});
 
 describe('qpid-route between two bundled brokers', () => {
   test('route add moves matching messages; route list and link list show it; route del stops it', async () => {

@@ -17,6 +17,7 @@ const SPELLED_OUT: Readonly<Record<string, string>> = {
   byteOut: 'bytesOut',
   byteDrop: 'bytesDropped',
   bind: 'bindings',
+  dynBind: 'dynamicBindings',
   cons: 'consumers',
   conn: 'connection',
   subscr: 'subscription',
