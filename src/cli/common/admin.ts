@@ -16,9 +16,6 @@ import {
 import { UsageError } from './errors.js';
 import type { AdminArgs } from './options.js';
 
-// qpid-route takes its options from here.
-export { ADMIN_OPTIONS } from './options.js';
-
 export interface Admin {
   client: ManagementClient;
   /** Where the management URL came from (--mgmt-url, QPID_MGMT_URL, the broker, the default). */
