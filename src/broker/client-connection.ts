@@ -36,7 +36,6 @@ import {
   offeredMechanisms,
   ProtocolHeaderReader,
   type SaslContext,
-  startArgs,
 } from './connection-handshake.js';
 import { ConnectionOutput } from './connection-output.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
@@ -56,6 +55,10 @@ import type { StoredMessage } from './stored-message.js';
 import type { VHost } from './vhost.js';
 
 type State = 'header' | 'start' | 'tune' | 'open-wait' | 'open' | 'closing' | 'closed';
+
+/** Replies without arguments, encoded once (written as they are, never changed). */
+const OPEN_OK = encodeMethodFrame(0, 'connection.open-ok', {});
+const CLOSE_OK = encodeMethodFrame(0, 'connection.close-ok', {});
 
 let connectionCounter = 0;
 
@@ -232,11 +235,7 @@ export class ClientConnection implements ChannelMux {
 
   private sendStart(): void {
     const mechanisms = offeredMechanisms(this.broker.options.auth, this.externalUser() !== undefined);
-    this.sendMethod(
-      0,
-      'connection.start',
-      startArgs(this.broker.serverProperties(this.socket.localAddress), mechanisms),
-    );
+    this.sendNow(this.broker.startFrame(this.socket.localAddress, mechanisms));
   }
 
   private handleConnectionMethod(m: Method): void {
@@ -251,7 +250,7 @@ export class ClientConnection implements ChannelMux {
         if (this.state !== 'open-wait') break;
         return this.open(m.args);
       case 'connection.close':
-        this.sendMethod(0, 'connection.close-ok', {});
+        this.sendNow(CLOSE_OK);
         this.awaitClientHangup();
         return;
       case 'connection.close-ok':
@@ -287,11 +286,14 @@ export class ClientConnection implements ChannelMux {
     }
     this.user = user;
     this.state = 'tune';
-    this.sendMethod(0, 'connection.tune', {
-      channelMax: this.broker.options.channelMax,
-      frameMax: this.broker.options.frameMax,
-      heartbeat: this.broker.options.heartbeat,
-    });
+    const o = this.broker.options;
+    this.sendNow(
+      encodeMethodFrame(0, 'connection.tune', {
+        channelMax: o.channelMax,
+        frameMax: o.frameMax,
+        heartbeat: o.heartbeat,
+      }),
+    );
   }
 
   private saslContext(): SaslContext {
@@ -332,7 +334,7 @@ export class ClientConnection implements ChannelMux {
     this.vhost = vhost;
     this.state = 'open';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    this.sendMethod(0, 'connection.open-ok', {});
+    this.sendNow(OPEN_OK);
     if (this.broker.alarmActive) this.notifyBlocked(true);
   }
 
@@ -418,6 +420,12 @@ export class ClientConnection implements ChannelMux {
     // Generated encoders fill spec defaults for omitted arguments.
     this.out.append(encodeMethodFrame(channel, name, args as never));
     this.wrote();
+  }
+
+  /** A handshake or close-ok reply the client waits for: out at once (connection-output.ts sendNow). */
+  private sendNow(frame: Buffer): void {
+    if (this.state === 'closed') return;
+    this.output.sendNow(frame);
   }
 
   sendDelivery(

@@ -16,17 +16,20 @@ import type { BrokerCore } from './broker-core.js';
 import { commandInvalid, notAllowed } from './errors.js';
 import type { VHost } from './vhost.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** Collects the 8 octets a client opens with (AMQP 0-9-1 §4.2.2), however the socket splits them. */
 export class ProtocolHeaderReader {
-  private bytes: Buffer = Buffer.alloc(0);
+  private bytes: Buffer = EMPTY;
 
   /** 'incomplete' until 8 octets arrived, 'bad' for a header we do not speak, else the octets after it. */
   push(chunk: Buffer): 'incomplete' | 'bad' | Buffer {
-    this.bytes = Buffer.concat([this.bytes, chunk]);
+    // Clients send the header in one piece: copy only when it arrives split.
+    this.bytes = this.bytes.length === 0 ? chunk : Buffer.concat([this.bytes, chunk]);
     const verdict = checkProtocolHeader(this.bytes);
     if (verdict !== 'ok') return verdict;
     const rest = this.bytes.subarray(8);
-    this.bytes = Buffer.alloc(0);
+    this.bytes = EMPTY;
     return rest;
   }
 }
