@@ -30,12 +30,13 @@ import {
   type ClientCapabilities,
   capabilitiesOf,
   checkOpen,
+  externalUserOf,
   loginRefused,
   negotiateTune,
   noCapabilities,
   offeredMechanisms,
   ProtocolHeaderReader,
-  type SaslContext,
+  saslContext,
 } from './connection-handshake.js';
 import { ConnectionOutput } from './connection-output.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
@@ -220,21 +221,14 @@ export class ClientConnection implements ChannelMux {
 
   // ---- handshake ----------------------------------------------------------
 
-  /** The CN of a verified client certificate, when SASL EXTERNAL is on (rabbit_auth_mechanism_ssl). */
-  private externalUser(): string | undefined {
-    const s = this.socket;
-    if (!(s instanceof TLSSocket) || !this.broker.options.tls?.external || !s.authorized) return undefined;
-    const cn = s.getPeerCertificate()?.subject?.CN;
-    return typeof cn === 'string' && cn !== '' ? cn : undefined;
-  }
-
   /** True for a connection accepted on the AMQPS listener. */
   get tls(): boolean {
     return this.socket instanceof TLSSocket;
   }
 
   private sendStart(): void {
-    const mechanisms = offeredMechanisms(this.broker.options.auth, this.externalUser() !== undefined);
+    const external = externalUserOf(this.socket, this.broker.options) !== undefined;
+    const mechanisms = offeredMechanisms(this.broker.options.auth, external);
     this.sendNow(this.broker.startFrame(this.socket.localAddress, mechanisms));
   }
 
@@ -273,7 +267,7 @@ export class ClientConnection implements ChannelMux {
   private startOk(a: MethodArgs['connection.start-ok']): void {
     this.clientProperties = a.clientProperties;
     this.capabilities = capabilitiesOf(a.clientProperties) ?? this.capabilities;
-    const user = authenticate(this.saslContext(), a.mechanism, a.response);
+    const user = authenticate(saslContext(this.broker, this.socket), a.mechanism, a.response);
     if (user === undefined) {
       this.broker.log('warn', `authentication failed for ${this.name} using ${a.mechanism}`);
       if (this.capabilities.authenticationFailureClose) {
@@ -294,17 +288,6 @@ export class ClientConnection implements ChannelMux {
         heartbeat: o.heartbeat,
       }),
     );
-  }
-
-  private saslContext(): SaslContext {
-    const b = this.broker;
-    const remote = this.socket.remoteAddress;
-    return {
-      auth: b.options.auth,
-      externalUser: () => this.externalUser(),
-      checkCredentials: (user, pass, mechanism) => b.checkCredentials(user, pass, remote, mechanism),
-      checkExternal: (cn) => b.checkExternal(cn, remote),
-    };
   }
 
   private tuneOk(a: MethodArgs['connection.tune-ok']): void {

@@ -5,6 +5,8 @@
  * and the connection.open checks. client-connection.ts drives the sequence
  * (protocol header, start/start-ok, tune/tune-ok, open) and sends the frames.
  */
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import {
   checkProtocolHeader,
   decodeFieldTable,
@@ -14,6 +16,7 @@ import {
 } from '../protocol/index.js';
 import type { BrokerCore } from './broker-core.js';
 import { commandInvalid, notAllowed } from './errors.js';
+import type { BrokerOptions } from './options.js';
 import type { VHost } from './vhost.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -95,6 +98,27 @@ export interface SaslContext {
   externalUser(): string | undefined;
   checkCredentials(user: string, password: string, mechanism: string): boolean;
   checkExternal(user: string): boolean;
+}
+
+/** The CN of a verified client certificate, when SASL EXTERNAL is on (rabbit_auth_mechanism_ssl). */
+export function externalUserOf(socket: Socket, o: Pick<BrokerOptions, 'tls'>): string | undefined {
+  if (!(socket instanceof TLSSocket) || !o.tls?.external || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate()?.subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
+}
+
+/** The SaslContext of a client socket: the broker's credential checks, with the client's address. */
+export function saslContext(
+  b: Pick<BrokerCore, 'options' | 'checkCredentials' | 'checkExternal'>,
+  socket: Socket,
+): SaslContext {
+  const remote = socket.remoteAddress;
+  return {
+    auth: b.options.auth,
+    externalUser: () => externalUserOf(socket, b.options),
+    checkCredentials: (user, pass, mechanism) => b.checkCredentials(user, pass, remote, mechanism),
+    checkExternal: (cn) => b.checkExternal(cn, remote),
+  };
 }
 
 /** The user a start-ok authenticates, or undefined when refused; an unknown mechanism is 503 COMMAND_INVALID. */

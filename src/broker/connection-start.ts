@@ -13,24 +13,33 @@ import { startArgs } from './connection-handshake.js';
 const MAX_FRAMES = 64;
 
 export class StartFrames {
-  private readonly frames = new Map<string, Buffer>();
+  /** By local address, then by mechanisms (nested, so a lookup builds no key string). */
+  private readonly frames = new Map<string | undefined, Map<string, Buffer>>();
+  private size = 0;
 
   constructor(private readonly properties: (localAddress: string | undefined) => FieldTable) {}
 
   /** The encoded frame. It is shared: callers write it to a socket and never change it. */
   frame(localAddress: string | undefined, mechanisms: string): Buffer {
-    const key = `${localAddress}\n${mechanisms}`;
-    let f = this.frames.get(key);
-    if (f === undefined) {
-      if (this.frames.size >= MAX_FRAMES) this.frames.clear();
-      f = encodeMethodFrame(0, 'connection.start', startArgs(this.properties(localAddress), mechanisms));
-      this.frames.set(key, f);
+    return this.frames.get(localAddress)?.get(mechanisms) ?? this.encode(localAddress, mechanisms);
+  }
+
+  private encode(localAddress: string | undefined, mechanisms: string): Buffer {
+    if (this.size >= MAX_FRAMES) this.clear();
+    let byMechanisms = this.frames.get(localAddress);
+    if (byMechanisms === undefined) {
+      byMechanisms = new Map();
+      this.frames.set(localAddress, byMechanisms);
     }
+    const f = encodeMethodFrame(0, 'connection.start', startArgs(this.properties(localAddress), mechanisms));
+    byMechanisms.set(mechanisms, f);
+    this.size++;
     return f;
   }
 
   /** The server properties changed (the management listener came up): encode again. */
   clear(): void {
     this.frames.clear();
+    this.size = 0;
   }
 }
