@@ -1,5 +1,4 @@
 /** What connections and channels need from the broker that owns them. */
-import type { FieldTable } from '../protocol/index.js';
 import type { AccessControl } from './auth/access-control.js';
 import type { DirectReplyRegistry } from './direct-reply-to.js';
 import type { BrokerOptions, LogLevel } from './options.js';
@@ -27,7 +26,11 @@ export interface BrokerCore {
   readonly directReply: DirectReplyRegistry;
   /** True while the memory alarm blocks publishers. */
   readonly alarmActive: boolean;
-  serverProperties(localAddress?: string): FieldTable;
+  /**
+   * The encoded connection.start for a client that reached `localAddress`, offering `mechanisms`
+   * (connection-start.ts). Shared between connections: write it, never change it.
+   */
+  startFrame(localAddress: string | undefined, mechanisms: string): Buffer;
   readonly access: AccessControl;
   checkCredentials(user: string, password: string, remoteAddress: string | undefined, mechanism?: string): boolean;
   checkExternal(user: string, remoteAddress: string | undefined): boolean;

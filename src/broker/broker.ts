@@ -13,6 +13,7 @@ import { AccessControl, isLoginRefusal } from './auth/access-control.js';
 import type { AccessSnapshot } from './auth/types.js';
 import type { BrokerCore, BrokerStats, TrackedConnection } from './broker-core.js';
 import { ClientConnection } from './client-connection.js';
+import { StartFrames } from './connection-start.js';
 import { DirectReplyRegistry } from './direct-reply-to.js';
 import { Federation } from './federation/federation.js';
 import { FEDERATION_ID_PROPERTY } from './federation/federation-id.js';
@@ -58,6 +59,8 @@ export class Broker implements BrokerCore, ManagementHost {
   private accessRestored = false;
   /** Built-in shovels: qpid-route's federation links (src/broker/federation). */
   readonly federation: Federation = new Federation(this);
+  /** connection.start, encoded once per local address and mechanisms (the server properties are fixed). */
+  private readonly startFrames = new StartFrames((address) => this.serverProperties(address));
 
   private constructor(options: Partial<BrokerOptions>, store: MessageStore) {
     this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
@@ -261,6 +264,8 @@ export class Broker implements BrokerCore, ManagementHost {
         throw e;
       }
       this.mgmt = mgmt;
+      // qpid.management_url is in the server properties from now on.
+      this.startFrames.clear();
     }
     this.checkDisk();
     this.memoryTimer = setInterval(() => {
@@ -303,11 +308,16 @@ export class Broker implements BrokerCore, ManagementHost {
     socket.once('close', () => this.sockets.delete(socket));
     const c = new ClientConnection(this, socket);
     this.connections.add(c);
-    this.log('info', `accepting AMQP connection ${c.name}`);
+    // Built only when it is written: at the default level (notice) it is not, once per connection.
+    if (this.logs('info')) this.log('info', `accepting AMQP connection ${c.name}`);
   }
 
   connectionClosed(c: ClientConnection): void {
     this.connections.delete(c);
+  }
+
+  startFrame(localAddress: string | undefined, mechanisms: string): Buffer {
+    return this.startFrames.frame(localAddress, mechanisms);
   }
 
   /**
@@ -346,8 +356,12 @@ export class Broker implements BrokerCore, ManagementHost {
   }
 
   log(level: LogLevel, message: string): void {
-    const logger = this.options.logger;
-    if (logger && LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(this.options.logLevel)) logger(level, message);
+    if (this.logs(level)) this.options.logger?.(level, message);
+  }
+
+  /** Whether a message of `level` is written at all. */
+  private logs(level: LogLevel): boolean {
+    return this.options.logger !== undefined && LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(this.options.logLevel);
   }
 
   // ---- memory alarm -------------------------------------------------------

@@ -30,13 +30,13 @@ import {
   type ClientCapabilities,
   capabilitiesOf,
   checkOpen,
+  externalUserOf,
   loginRefused,
   negotiateTune,
   noCapabilities,
   offeredMechanisms,
   ProtocolHeaderReader,
-  type SaslContext,
-  startArgs,
+  saslContext,
 } from './connection-handshake.js';
 import { ConnectionOutput } from './connection-output.js';
 import { writeContent, writeDelivery } from './delivery-writer.js';
@@ -56,6 +56,10 @@ import type { StoredMessage } from './stored-message.js';
 import type { VHost } from './vhost.js';
 
 type State = 'header' | 'start' | 'tune' | 'open-wait' | 'open' | 'closing' | 'closed';
+
+/** Replies without arguments, encoded once (written as they are, never changed). */
+const OPEN_OK = encodeMethodFrame(0, 'connection.open-ok', {});
+const CLOSE_OK = encodeMethodFrame(0, 'connection.close-ok', {});
 
 let connectionCounter = 0;
 
@@ -217,26 +221,15 @@ export class ClientConnection implements ChannelMux {
 
   // ---- handshake ----------------------------------------------------------
 
-  /** The CN of a verified client certificate, when SASL EXTERNAL is on (rabbit_auth_mechanism_ssl). */
-  private externalUser(): string | undefined {
-    const s = this.socket;
-    if (!(s instanceof TLSSocket) || !this.broker.options.tls?.external || !s.authorized) return undefined;
-    const cn = s.getPeerCertificate()?.subject?.CN;
-    return typeof cn === 'string' && cn !== '' ? cn : undefined;
-  }
-
   /** True for a connection accepted on the AMQPS listener. */
   get tls(): boolean {
     return this.socket instanceof TLSSocket;
   }
 
   private sendStart(): void {
-    const mechanisms = offeredMechanisms(this.broker.options.auth, this.externalUser() !== undefined);
-    this.sendMethod(
-      0,
-      'connection.start',
-      startArgs(this.broker.serverProperties(this.socket.localAddress), mechanisms),
-    );
+    const external = externalUserOf(this.socket, this.broker.options) !== undefined;
+    const mechanisms = offeredMechanisms(this.broker.options.auth, external);
+    this.sendNow(this.broker.startFrame(this.socket.localAddress, mechanisms));
   }
 
   private handleConnectionMethod(m: Method): void {
@@ -251,7 +244,7 @@ export class ClientConnection implements ChannelMux {
         if (this.state !== 'open-wait') break;
         return this.open(m.args);
       case 'connection.close':
-        this.sendMethod(0, 'connection.close-ok', {});
+        this.sendNow(CLOSE_OK);
         this.awaitClientHangup();
         return;
       case 'connection.close-ok':
@@ -274,7 +267,7 @@ export class ClientConnection implements ChannelMux {
   private startOk(a: MethodArgs['connection.start-ok']): void {
     this.clientProperties = a.clientProperties;
     this.capabilities = capabilitiesOf(a.clientProperties) ?? this.capabilities;
-    const user = authenticate(this.saslContext(), a.mechanism, a.response);
+    const user = authenticate(saslContext(this.broker, this.socket), a.mechanism, a.response);
     if (user === undefined) {
       this.broker.log('warn', `authentication failed for ${this.name} using ${a.mechanism}`);
       if (this.capabilities.authenticationFailureClose) {
@@ -287,22 +280,14 @@ export class ClientConnection implements ChannelMux {
     }
     this.user = user;
     this.state = 'tune';
-    this.sendMethod(0, 'connection.tune', {
-      channelMax: this.broker.options.channelMax,
-      frameMax: this.broker.options.frameMax,
-      heartbeat: this.broker.options.heartbeat,
-    });
-  }
-
-  private saslContext(): SaslContext {
-    const b = this.broker;
-    const remote = this.socket.remoteAddress;
-    return {
-      auth: b.options.auth,
-      externalUser: () => this.externalUser(),
-      checkCredentials: (user, pass, mechanism) => b.checkCredentials(user, pass, remote, mechanism),
-      checkExternal: (cn) => b.checkExternal(cn, remote),
-    };
+    const o = this.broker.options;
+    this.sendNow(
+      encodeMethodFrame(0, 'connection.tune', {
+        channelMax: o.channelMax,
+        frameMax: o.frameMax,
+        heartbeat: o.heartbeat,
+      }),
+    );
   }
 
   private tuneOk(a: MethodArgs['connection.tune-ok']): void {
@@ -332,7 +317,7 @@ export class ClientConnection implements ChannelMux {
     this.vhost = vhost;
     this.state = 'open';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    this.sendMethod(0, 'connection.open-ok', {});
+    this.sendNow(OPEN_OK);
     if (this.broker.alarmActive) this.notifyBlocked(true);
   }
 
@@ -418,6 +403,12 @@ export class ClientConnection implements ChannelMux {
     // Generated encoders fill spec defaults for omitted arguments.
     this.out.append(encodeMethodFrame(channel, name, args as never));
     this.wrote();
+  }
+
+  /** A handshake or close-ok reply the client waits for: out at once (connection-output.ts sendNow). */
+  private sendNow(frame: Buffer): void {
+    if (this.state === 'closed') return;
+    this.output.sendNow(frame);
   }
 
   sendDelivery(

@@ -5,6 +5,8 @@
  * and the connection.open checks. client-connection.ts drives the sequence
  * (protocol header, start/start-ok, tune/tune-ok, open) and sends the frames.
  */
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import {
   checkProtocolHeader,
   decodeFieldTable,
@@ -14,19 +16,23 @@ import {
 } from '../protocol/index.js';
 import type { BrokerCore } from './broker-core.js';
 import { commandInvalid, notAllowed } from './errors.js';
+import type { BrokerOptions } from './options.js';
 import type { VHost } from './vhost.js';
+
+const EMPTY = Buffer.alloc(0);
 
 /** Collects the 8 octets a client opens with (AMQP 0-9-1 §4.2.2), however the socket splits them. */
 export class ProtocolHeaderReader {
-  private bytes: Buffer = Buffer.alloc(0);
+  private bytes: Buffer = EMPTY;
 
   /** 'incomplete' until 8 octets arrived, 'bad' for a header we do not speak, else the octets after it. */
   push(chunk: Buffer): 'incomplete' | 'bad' | Buffer {
-    this.bytes = Buffer.concat([this.bytes, chunk]);
+    // Clients send the header in one piece: copy only when it arrives split.
+    this.bytes = this.bytes.length === 0 ? chunk : Buffer.concat([this.bytes, chunk]);
     const verdict = checkProtocolHeader(this.bytes);
     if (verdict !== 'ok') return verdict;
     const rest = this.bytes.subarray(8);
-    this.bytes = Buffer.alloc(0);
+    this.bytes = EMPTY;
     return rest;
   }
 }
@@ -92,6 +98,27 @@ export interface SaslContext {
   externalUser(): string | undefined;
   checkCredentials(user: string, password: string, mechanism: string): boolean;
   checkExternal(user: string): boolean;
+}
+
+/** The CN of a verified client certificate, when SASL EXTERNAL is on (rabbit_auth_mechanism_ssl). */
+export function externalUserOf(socket: Socket, o: Pick<BrokerOptions, 'tls'>): string | undefined {
+  if (!(socket instanceof TLSSocket) || !o.tls?.external || !socket.authorized) return undefined;
+  const cn = socket.getPeerCertificate()?.subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? cn : undefined;
+}
+
+/** The SaslContext of a client socket: the broker's credential checks, with the client's address. */
+export function saslContext(
+  b: Pick<BrokerCore, 'options' | 'checkCredentials' | 'checkExternal'>,
+  socket: Socket,
+): SaslContext {
+  const remote = socket.remoteAddress;
+  return {
+    auth: b.options.auth,
+    externalUser: () => externalUserOf(socket, b.options),
+    checkCredentials: (user, pass, mechanism) => b.checkCredentials(user, pass, remote, mechanism),
+    checkExternal: (cn) => b.checkExternal(cn, remote),
+  };
 }
 
 /** The user a start-ok authenticates, or undefined when refused; an unknown mechanism is 503 COMMAND_INVALID. */

@@ -69,13 +69,30 @@ export class ConnectionOutput {
     process.nextTick(() => this.flush());
   }
 
+  /**
+   * A reply the peer is waiting for before it sends anything else (connection.start, tune, open-ok,
+   * close-ok): written now, as rabbit_reader sends them straight to the socket, and without a copy into
+   * the output chunk when nothing is queued before it (it goes after what is, hooks included).
+   */
+  sendNow(frame: Buffer): void {
+    this.host.stats.sendCnt++;
+    if (this.out.size === 0 && this.beforeFlushHooks.length === 0) this.write([frame]);
+    else {
+      this.out.append(frame);
+      this.flush();
+    }
+  }
+
   flush(): void {
     this.flushScheduled = false;
     if (this.beforeFlushHooks.length > 0) {
       const hooks = this.beforeFlushHooks.splice(0);
       for (const h of hooks) h();
     }
-    const chunks = this.out.take();
+    this.write(this.out.take());
+  }
+
+  private write(chunks: Buffer[]): void {
     if (chunks.length === 0 || this.socket.destroyed) return;
     this.host.heartbeats.lastSent = Date.now();
     let ok = true;

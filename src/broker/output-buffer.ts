@@ -8,8 +8,12 @@ const CHUNK_SIZE = 64 * 1024;
 /** Buffers at least this large are queued as they are rather than copied. */
 const ZERO_COPY_MIN = 16 * 1024;
 
+/** No chunk yet: a connection that only opens and closes never needs one (its replies go out as they are). */
+const NO_CHUNK = Buffer.alloc(0);
+
 export class OutputBuffer {
-  buf: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+  /** The chunk being written, allocated by the first `ensure`. */
+  buf: Buffer = NO_CHUNK;
   /** Write position in `buf`. Callers that `ensure(n)` may write n bytes at `pos` and then advance it. */
   pos = 0;
   private start = 0;
