@@ -1,12 +1,14 @@
 /**
  * One published message, shared (never copied) by every queue it is routed
  * to: fanout to ten queues holds one body. Per-queue state (redelivered,
- * expiry, position) lives in `QueueEntry`.
+ * expiry, position) lives in a `QueuePlace`: the message's own for the first
+ * queue it reaches, a `FanoutEntry` for each further one (queue-entry.ts).
  */
 import { type BasicProperties, decodeContentHeader, type FieldTable } from '../protocol/index.js';
 import { ARENA_MAX, ContentArena } from './content-arena.js';
 import { internName } from './intern.js';
 import { flagsOf, HAS_EXPIRATION, HAS_HEADERS, PERSISTENT, priorityOf, scanFlags } from './message-flags.js';
+import { QueuePlace } from './queue-place.js';
 
 /** Reads a paged-out body back from where the store wrote it (see DiskStore's body budget). */
 export interface BodyPager {
@@ -80,7 +82,7 @@ let cachedContent: Buffer | undefined;
 let cachedStart = -1;
 let cachedProperties: BasicProperties = {};
 
-export class StoredMessage {
+export class StoredMessage extends QueuePlace<StoredMessage> {
   /** How many queue entries (ready or unacknowledged) hold this message; its bytes are released at zero. */
   refs = 0;
   /** Set by a durable store (see StoreBookkeeping). */
@@ -110,6 +112,7 @@ export class StoredMessage {
     /** Milliseconds since the epoch when the broker accepted it. */
     publishedAt: number,
   ) {
+    super();
     this.exchange = internName(exchange);
     this.routingKey = internName(routingKey);
     this.published = publishedAt - EPOCH;
@@ -131,6 +134,19 @@ export class StoredMessage {
       cachedStart = this.start;
       cachedProperties = properties;
     }
+  }
+
+  /** As its own first queue entry (QueuePlace): the message it holds is itself. */
+  get message(): StoredMessage {
+    return this;
+  }
+
+  /**
+   * True for the first queue that asks: it takes the message's own place as
+   * its entry; every later queue makes a FanoutEntry (Queue.makeEntry).
+   */
+  takeOwnPlace(): boolean {
+    return this.claimOnce();
   }
 
   /** Milliseconds since the epoch when the broker accepted it. */
@@ -206,8 +222,8 @@ export class StoredMessage {
     return (this.flags & PERSISTENT) !== 0;
   }
 
-  /** The priority property (0 when absent). */
-  get priority(): number {
+  /** The priority property (0 when absent); `priority` is the queue entry's bucket (QueuePlace). */
+  get propertyPriority(): number {
     return priorityOf(this.flags);
   }
 
@@ -248,7 +264,10 @@ export class StoredMessage {
     }
     const s = this.book();
     s.segment = Math.floor(id / SPAN);
-    s.offset = id % SPAN;
+    // `>>> 0` makes the (always integral, below 2^32) remainder a small integer: `%` of a
+    // heap number yields a heap number, and one stored would turn the field into a boxed
+    // double for every message (a 16-byte heap number each).
+    s.offset = (id % SPAN) >>> 0;
   }
 
   get storeRefs(): number {
