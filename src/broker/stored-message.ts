@@ -72,6 +72,9 @@ const EPOCH = Date.now();
 
 const arena = new ContentArena();
 
+/** message-flags.ts bits stay below this (priority in bits 3-10). */
+const FLAG_SPAN = 0x800;
+
 /**
  * Decoded properties of the message asked for last, keyed by where its header
  * bytes are (not by the message, so a large body is not kept alive by it):
@@ -90,7 +93,6 @@ export class StoredMessage extends QueuePlace<StoredMessage> {
   readonly bodySize: number;
   /** The header payload at `start`, followed by the body when that is kept inline (`body` undefined). */
   private readonly content: Buffer;
-  private readonly start: number;
   private readonly headerSize: number;
   /** The body kept apart from the header, its pager while paged out, or undefined when inline. */
   private body: Buffer | BodyPager | undefined;
@@ -98,8 +100,12 @@ export class StoredMessage extends QueuePlace<StoredMessage> {
   readonly routingKey: string;
   /** ms since EPOCH. */
   private readonly published: number;
-  /** message-flags.ts */
-  private readonly flags: number;
+  /**
+   * The message-flags.ts bits (below FLAG_SPAN) and `start` × FLAG_SPAN in one
+   * small integer (start < the arena's 8 KiB slab, so below 2^24): one field
+   * fewer per message.
+   */
+  private readonly packed: number;
 
   constructor(
     exchange: string,
@@ -116,24 +122,36 @@ export class StoredMessage extends QueuePlace<StoredMessage> {
     this.exchange = internName(exchange);
     this.routingKey = internName(routingKey);
     this.published = publishedAt - EPOCH;
-    this.flags = properties === undefined ? scanFlags(headerPayload, 0, headerPayload.length) : flagsOf(properties);
+    const flags = properties === undefined ? scanFlags(headerPayload, 0, headerPayload.length) : flagsOf(properties);
     this.bodySize = body.length;
     this.headerSize = headerPayload.length;
-    const apart = (this.flags & PERSISTENT && body.length >= PAGEABLE_MIN) || this.headerSize + body.length > ARENA_MAX;
+    const apart = (flags & PERSISTENT && body.length >= PAGEABLE_MIN) || this.headerSize + body.length > ARENA_MAX;
+    let start: number;
     if (!apart) {
       this.content = arena.place(headerPayload, body);
-      this.start = arena.lastStart;
+      start = arena.lastStart;
       this.body = undefined;
     } else {
       this.content = this.headerSize <= ARENA_MAX ? arena.place(headerPayload) : Buffer.from(headerPayload);
-      this.start = this.headerSize <= ARENA_MAX ? arena.lastStart : 0;
+      start = this.headerSize <= ARENA_MAX ? arena.lastStart : 0;
       this.body = body;
     }
+    this.packed = flags + start * FLAG_SPAN;
     if (properties !== undefined) {
       cachedContent = this.content;
-      cachedStart = this.start;
+      cachedStart = start;
       cachedProperties = properties;
     }
+  }
+
+  /** message-flags.ts */
+  private get flags(): number {
+    return this.packed % FLAG_SPAN;
+  }
+
+  /** Where the header payload starts in `content`. */
+  private get start(): number {
+    return Math.floor(this.packed / FLAG_SPAN);
   }
 
   /** As its own first queue entry (QueuePlace): the message it holds is itself. */
