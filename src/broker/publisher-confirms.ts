@@ -32,7 +32,12 @@ export class PublisherConfirms {
   decide(seq: number, ok: boolean, pending: Promise<void>[] | undefined): void {
     if (pending !== undefined && pending.length > 0) {
       this.outstanding++;
-      Promise.all(pending).then(
+      // The store hands every message of one write batch the same promise, so this is almost
+      // always one promise (once per durable queue): waiting on it directly spares a
+      // Promise.all (~400 B per persistent publish, kept until the batch's fsync).
+      const first = pending[0] as Promise<void>;
+      const all = pending.every((p) => p === first) ? first : Promise.all(pending);
+      all.then(
         () => this.later(seq, ok),
         () => this.later(seq, false),
       );

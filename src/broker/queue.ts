@@ -14,7 +14,7 @@ import { FifoList, type MessageList, PriorityList } from './message-list.js';
 import type { MessageStore } from './message-store.js';
 import type { QueueSettings } from './queue-args.js';
 import { QueueConsumers } from './queue-consumers.js';
-import { QueueEntry } from './queue-entry.js';
+import { FanoutEntry, type QueueEntry } from './queue-entry.js';
 import type { StoredMessage } from './stored-message.js';
 
 /**
@@ -211,7 +211,10 @@ export class Queue {
     let priority = 0;
     const max = this.settings.maxPriority;
     if (max !== undefined) priority = Math.min(message.properties.priority ?? 0, max);
-    return new QueueEntry(message, ++this.seq, expiresAt, priority);
+    // Most messages reach one queue: that queue's entry is the message itself (queue-place.ts).
+    const entry: QueueEntry = message.takeOwnPlace() ? message : new FanoutEntry(message);
+    entry.place(++this.seq, expiresAt, priority);
+    return entry;
   }
 
   private wouldOverflow(extraBytes: number): boolean {

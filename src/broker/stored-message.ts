@@ -1,12 +1,14 @@
 /**
  * One published message, shared (never copied) by every queue it is routed
  * to: fanout to ten queues holds one body. Per-queue state (redelivered,
- * expiry, position) lives in `QueueEntry`.
+ * expiry, position) lives in a `QueuePlace`: the message's own for the first
+ * queue it reaches, a `FanoutEntry` for each further one (queue-entry.ts).
  */
 import { type BasicProperties, decodeContentHeader, type FieldTable } from '../protocol/index.js';
 import { ARENA_MAX, ContentArena } from './content-arena.js';
 import { internName } from './intern.js';
 import { flagsOf, HAS_EXPIRATION, HAS_HEADERS, PERSISTENT, priorityOf, scanFlags } from './message-flags.js';
+import { QueuePlace } from './queue-place.js';
 
 /** Reads a paged-out body back from where the store wrote it (see DiskStore's body budget). */
 export interface BodyPager {
@@ -70,6 +72,9 @@ const EPOCH = Date.now();
 
 const arena = new ContentArena();
 
+/** message-flags.ts bits stay below this (priority in bits 3-10). */
+const FLAG_SPAN = 0x800;
+
 /**
  * Decoded properties of the message asked for last, keyed by where its header
  * bytes are (not by the message, so a large body is not kept alive by it):
@@ -80,7 +85,7 @@ let cachedContent: Buffer | undefined;
 let cachedStart = -1;
 let cachedProperties: BasicProperties = {};
 
-export class StoredMessage {
+export class StoredMessage extends QueuePlace<StoredMessage> {
   /** How many queue entries (ready or unacknowledged) hold this message; its bytes are released at zero. */
   refs = 0;
   /** Set by a durable store (see StoreBookkeeping). */
@@ -88,7 +93,6 @@ export class StoredMessage {
   readonly bodySize: number;
   /** The header payload at `start`, followed by the body when that is kept inline (`body` undefined). */
   private readonly content: Buffer;
-  private readonly start: number;
   private readonly headerSize: number;
   /** The body kept apart from the header, its pager while paged out, or undefined when inline. */
   private body: Buffer | BodyPager | undefined;
@@ -96,8 +100,12 @@ export class StoredMessage {
   readonly routingKey: string;
   /** ms since EPOCH. */
   private readonly published: number;
-  /** message-flags.ts */
-  private readonly flags: number;
+  /**
+   * The message-flags.ts bits (below FLAG_SPAN) and `start` × FLAG_SPAN in one
+   * small integer (start < the arena's 8 KiB slab, so below 2^24): one field
+   * fewer per message.
+   */
+  private readonly packed: number;
 
   constructor(
     exchange: string,
@@ -110,27 +118,53 @@ export class StoredMessage {
     /** Milliseconds since the epoch when the broker accepted it. */
     publishedAt: number,
   ) {
+    super();
     this.exchange = internName(exchange);
     this.routingKey = internName(routingKey);
     this.published = publishedAt - EPOCH;
-    this.flags = properties === undefined ? scanFlags(headerPayload, 0, headerPayload.length) : flagsOf(properties);
+    const flags = properties === undefined ? scanFlags(headerPayload, 0, headerPayload.length) : flagsOf(properties);
     this.bodySize = body.length;
     this.headerSize = headerPayload.length;
-    const apart = (this.flags & PERSISTENT && body.length >= PAGEABLE_MIN) || this.headerSize + body.length > ARENA_MAX;
+    const apart = (flags & PERSISTENT && body.length >= PAGEABLE_MIN) || this.headerSize + body.length > ARENA_MAX;
+    let start: number;
     if (!apart) {
       this.content = arena.place(headerPayload, body);
-      this.start = arena.lastStart;
+      start = arena.lastStart;
       this.body = undefined;
     } else {
       this.content = this.headerSize <= ARENA_MAX ? arena.place(headerPayload) : Buffer.from(headerPayload);
-      this.start = this.headerSize <= ARENA_MAX ? arena.lastStart : 0;
+      start = this.headerSize <= ARENA_MAX ? arena.lastStart : 0;
       this.body = body;
     }
+    this.packed = flags + start * FLAG_SPAN;
     if (properties !== undefined) {
       cachedContent = this.content;
-      cachedStart = this.start;
+      cachedStart = start;
       cachedProperties = properties;
     }
+  }
+
+  /** message-flags.ts */
+  private get flags(): number {
+    return this.packed % FLAG_SPAN;
+  }
+
+  /** Where the header payload starts in `content`. */
+  private get start(): number {
+    return Math.floor(this.packed / FLAG_SPAN);
+  }
+
+  /** As its own first queue entry (QueuePlace): the message it holds is itself. */
+  get message(): StoredMessage {
+    return this;
+  }
+
+  /**
+   * True for the first queue that asks: it takes the message's own place as
+   * its entry; every later queue makes a FanoutEntry (Queue.makeEntry).
+   */
+  takeOwnPlace(): boolean {
+    return this.claimOnce();
   }
 
   /** Milliseconds since the epoch when the broker accepted it. */
@@ -206,8 +240,8 @@ export class StoredMessage {
     return (this.flags & PERSISTENT) !== 0;
   }
 
-  /** The priority property (0 when absent). */
-  get priority(): number {
+  /** The priority property (0 when absent); `priority` is the queue entry's bucket (QueuePlace). */
+  get propertyPriority(): number {
     return priorityOf(this.flags);
   }
 
@@ -248,7 +282,10 @@ export class StoredMessage {
     }
     const s = this.book();
     s.segment = Math.floor(id / SPAN);
-    s.offset = id % SPAN;
+    // `>>> 0` makes the (always integral, below 2^32) remainder a small integer: `%` of a
+    // heap number yields a heap number, and one stored would turn the field into a boxed
+    // double for every message (a 16-byte heap number each).
+    s.offset = (id % SPAN) >>> 0;
   }
 
   get storeRefs(): number {
