@@ -31,7 +31,7 @@ export function shovelStatusJson(node: string, link: FederationLink): JsonObject
     src_uri: link.sourceUri,
     src_protocol: 'amqp091',
     ...src,
-    dest_uri: 'amqp://',
+    dest_uri: link.destinationUri,
     dest_protocol: 'amqp091',
     ...(d.destExchange !== undefined ? { dest_exchange: d.destExchange } : {}),
     ...(d.destExchangeKey !== undefined ? { dest_exchange_key: d.destExchangeKey } : {}),

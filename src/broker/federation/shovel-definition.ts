@@ -3,8 +3,10 @@
  * (`PUT /api/parameters/shovel/{vhost}/{name}` with `{"value": {...}}`, rabbit_shovel_parameters),
  * the subset the bundled broker runs. `qpid-route` writes the same JSON to either broker.
  *
- * The bundled broker pulls: it consumes from `src-uri` and feeds its own vhost, so `dest-uri` must
- * be local (`amqp://` or absent), as in a Qpid link, which is created on the destination broker.
+ * The bundled broker pulls: it consumes from `src-uri` and feeds its own vhost when `dest-uri` is
+ * local (`amqp://` or absent), as a Qpid link created on the destination broker does. A remote
+ * `dest-uri` is a push route (`qpid-route -s`, Qpid's `srcIsLocal` bridge): the link defined on the
+ * source broker publishes to the destination with publisher confirms (remote-destination.ts).
  */
 /** A definition the bundled broker cannot run; the management API answers it with a 400. */
 export class ShovelDefinitionError extends Error {
@@ -15,6 +17,8 @@ export class ShovelDefinitionError extends Error {
 
 export interface ShovelDefinition {
   readonly srcUri: string;
+  /** A remote destination (push route); undefined: this broker's own vhost. */
+  readonly destUri?: string;
   /** Consume from this queue on the source (it must exist there) ... */
   readonly srcQueue?: string;
   /** ... or from a private queue bound to this exchange with `srcExchangeKey`. */
@@ -87,9 +91,8 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
   if (!srcUri) throw bad('src-uri is required');
   if (!/^amqps?:\/\//.test(srcUri)) throw bad(`src-uri ${srcUri} is not an amqp:// URI`);
   const destUri = str(v, 'dest-uri');
-  if (destUri !== undefined && destUri !== 'amqp://' && destUri !== 'amqp:///') {
-    throw bad('the bundled broker shovels into its own vhost only: dest-uri must be "amqp://"');
-  }
+  const remoteDest = destUri !== undefined && destUri !== 'amqp://' && destUri !== 'amqp:///';
+  if (remoteDest && !/^amqps?:\/\/[^/]/.test(destUri)) throw bad(`dest-uri ${destUri} is not an amqp:// URI`);
   if (v['dest-queue'] !== undefined) throw bad('dest-queue is not supported: use dest-exchange');
   const srcQueue = str(v, 'src-queue');
   const srcExchange = str(v, 'src-exchange');
@@ -100,6 +103,8 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
   const dynamic = v['qpid.dynamic'] ?? false;
   if (typeof dynamic !== 'boolean') throw bad('qpid.dynamic must be a boolean');
   if (dynamic && str(v, 'dest-exchange') === undefined) throw bad('qpid.dynamic needs dest-exchange');
+  // The mirrored bindings are the local exchange's: a dynamic route pulls (Qpid refuses push ones too).
+  if (dynamic && remoteDest) throw bad('qpid.dynamic needs a local dest-uri ("amqp://")');
   if (dynamic && v['src-exchange-key'] !== undefined) throw bad('qpid.dynamic replaces src-exchange-key');
   if (dynamic && v['dest-exchange-key'] !== undefined) throw bad('qpid.dynamic keeps each message its own key');
   const def: Record<string, unknown> = {
@@ -110,6 +115,7 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
     ackMode,
     dynamic,
   };
+  if (remoteDest) def['destUri'] = destUri;
   if (srcQueue !== undefined) def['srcQueue'] = srcQueue;
   if (srcExchange !== undefined) def['srcExchange'] = srcExchange;
   const destExchange = str(v, 'dest-exchange');
