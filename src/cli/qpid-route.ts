@@ -17,7 +17,9 @@
  * - `-s/--src-local`: a push route, defined on SRC's management API; its shovel reads SRC's bridge
  *   queue and publishes to DEST (`dest-uri` DEST). Not for dynamic routes (as in Qpid).
  * - `route del`/`dynamic del`/`queue del`, `route list`, `link list`, `route flush`.
- * The verbs live in cli/route/: route.ts (names), source.ts (SRC over AMQP), routes.ts, links.ts.
+ * - `route map`: the routes of the broker and of every broker linked to it, each read through its own
+ *   management API (map.ts).
+ * The verbs live in cli/route/: route.ts (names), source.ts (SRC over AMQP), routes.ts, links.ts, map.ts.
  */
 import { type Admin, adminClient, adminError } from './common/admin.js';
 import { commandParser, intOption, startCommand } from './common/args.js';
@@ -26,7 +28,8 @@ import { type CliIo, processIo } from './common/io.js';
 import { ADMIN_OPTIONS, VERBOSE_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
 import { linkList } from './route/links.js';
-import { address, type Route, type RouteKind, sameBroker } from './route/route.js';
+import { routeMap } from './route/map.js';
+import { address, hostPort, type Route, type RouteKind, sameBroker } from './route/route.js';
 import { addRoute, delRoute, routeFlush, routeList } from './route/routes.js';
 
 const NAME = 'qpid-route';
@@ -39,6 +42,7 @@ const USAGE = `Usage:  $0 [OPTIONS] dynamic add <dest-broker> <src-broker> <exch
         $0 [OPTIONS] queue del   <dest-broker> <src-broker> <exchange> <queue>
         $0 [OPTIONS] route list  [<dest-broker>]
         $0 [OPTIONS] route flush [<dest-broker>]
+        $0 [OPTIONS] route map   [<broker>]
         $0 [OPTIONS] link list   [<dest-broker>]
 
 Brokers: [user/pass@]host[:port] or amqp://user:pass@host:port/vhost. Routes run as shovels on the
@@ -97,6 +101,7 @@ const ARITY: Record<string, [number, number]> = {
   'queue del': [6, 6],
   'route list': [2, 3],
   'route flush': [2, 3],
+  'route map': [2, 3],
   'link list': [2, 3],
 };
 
@@ -118,6 +123,7 @@ async function dispatch(admin: Admin, args: Args, words: string[], io: CliIo): P
   const [group, verb, destText = 'localhost', srcText, exchange, key] = words as string[];
   if (verb === 'list') return group === 'link' ? linkList(admin, io) : routeList(admin, address(destText), io);
   if (verb === 'flush') return routeFlush(admin);
+  if (verb === 'map') return routeMap({ admin, name: hostPort(address(destText)) }, io);
   const kind = group as RouteKind;
   const route: Route = {
     kind,
