@@ -17,17 +17,20 @@
  * - `-s/--src-local`: a push route, defined on SRC's management API; its shovel reads SRC's bridge
  *   queue and publishes to DEST (`dest-uri` DEST). Not for dynamic routes (as in Qpid).
  * - `route del`/`dynamic del`/`queue del`, `route list`, `link list`, `route flush`.
+ * - `link add DEST SRC`: a link without routes (bundled broker only); `link del`: the link and its routes;
+ *   `-e`: a route's del also drops the link once it has no route left (links.ts).
  * - `route map`: the routes of the broker and of every broker linked to it, each read through its own
  *   management API (map.ts).
  * The verbs live in cli/route/: route.ts (names), source.ts (SRC over AMQP), routes.ts, links.ts, map.ts.
  */
+import type { BrokerAddress } from '../admin/index.js';
 import { type Admin, adminClient, adminError } from './common/admin.js';
 import { commandParser, intOption, startCommand } from './common/args.js';
-import { reportFailure, UsageError } from './common/errors.js';
+import { EXIT_OK, reportFailure, UsageError } from './common/errors.js';
 import { type CliIo, processIo } from './common/io.js';
 import { ADMIN_OPTIONS, VERBOSE_OPTION } from './common/options.js';
 import { runCommand } from './common/run.js';
-import { linkList } from './route/links.js';
+import { dropEmptyLink, linkAdd, linkDel, linkList } from './route/links.js';
 import { routeMap } from './route/map.js';
 import { address, hostPort, type Route, type RouteKind, sameBroker } from './route/route.js';
 import { addRoute, delRoute, routeFlush, routeList } from './route/routes.js';
@@ -43,6 +46,8 @@ const USAGE = `Usage:  $0 [OPTIONS] dynamic add <dest-broker> <src-broker> <exch
         $0 [OPTIONS] route list  [<dest-broker>]
         $0 [OPTIONS] route flush [<dest-broker>]
         $0 [OPTIONS] route map   [<broker>]
+        $0 [OPTIONS] link add    <dest-broker> <src-broker>
+        $0 [OPTIONS] link del    <dest-broker> <src-broker>
         $0 [OPTIONS] link list   [<dest-broker>]
 
 Brokers: [user/pass@]host[:port] or amqp://user:pass@host:port/vhost. Routes run as shovels on the
@@ -60,6 +65,11 @@ function parser() {
         describe: 'messages in flight per link before acknowledgements (prefetch)',
       },
       quiet: { alias: 'q', type: 'boolean', describe: 'quiet: no message for duplicate routes' },
+      'del-empty-link': {
+        alias: 'e',
+        type: 'boolean',
+        describe: 'route del: delete the link too once its last route is gone',
+      },
       'src-local': {
         alias: 's',
         type: 'boolean',
@@ -102,6 +112,8 @@ const ARITY: Record<string, [number, number]> = {
   'route list': [2, 3],
   'route flush': [2, 3],
   'route map': [2, 3],
+  'link add': [4, 4],
+  'link del': [4, 4],
   'link list': [2, 3],
 };
 
@@ -119,11 +131,17 @@ function adminFor(target: string, args: Args): Promise<Admin> {
   return adminClient({ broker: target, 'mgmt-url': args['mgmt-url'], timeout: args.timeout });
 }
 
+function linkVerb(admin: Admin, verb: string, dest: BrokerAddress, src: BrokerAddress, args: Args): Promise<number> {
+  if (sameBroker(dest, src)) throw new Error('Linking broker to itself is not permitted');
+  return verb === 'add' ? linkAdd(admin, src, args.durable === true) : linkDel(admin, dest, src);
+}
+
 async function dispatch(admin: Admin, args: Args, words: string[], io: CliIo): Promise<number> {
   const [group, verb, destText = 'localhost', srcText, exchange, key] = words as string[];
   if (verb === 'list') return group === 'link' ? linkList(admin, io) : routeList(admin, address(destText), io);
   if (verb === 'flush') return routeFlush(admin);
   if (verb === 'map') return routeMap({ admin, name: hostPort(address(destText)) }, io);
+  if (group === 'link') return linkVerb(admin, verb as string, address(destText), address(srcText as string), args);
   const kind = group as RouteKind;
   const route: Route = {
     kind,
@@ -134,7 +152,12 @@ async function dispatch(admin: Admin, args: Args, words: string[], io: CliIo): P
     push: args['src-local'] === true,
   };
   if (sameBroker(route.dest, route.src)) throw new Error('Linking broker to itself is not permitted');
-  if (verb === 'del') return delRoute(admin, route);
+  if (verb === 'del') {
+    await delRoute(admin, route);
+    // The link's other broker: SRC, or DEST for a push route (defined on SRC).
+    if (args['del-empty-link'] === true) await dropEmptyLink(admin, hostPort(route.push ? route.dest : route.src));
+    return EXIT_OK;
+  }
   const opts = { durable: args.durable === true, quiet: args.quiet === true, ack: args.ack };
   return addRoute(admin, route, opts, io);
 }

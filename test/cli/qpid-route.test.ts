@@ -34,7 +34,7 @@ describe('qpid-route (no broker needed)', () => {
     expect(help.stdout).toMatch(
       /^Usage: {2}qpid-route \[OPTIONS\] dynamic add <dest-broker> <src-broker> <exchange>\n/,
     );
-    expect(help.stdout).toContain('-v, --verbose    print stack traces on errors');
+    expect(help.stdout).toMatch(/-v, --verbose +print stack traces on errors/);
     for (const [argv, message] of [
       [[], 'missing command'],
       [['route', 'frob'], "unknown command 'route frob'"],

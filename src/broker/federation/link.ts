@@ -186,6 +186,7 @@ export class FederationLink {
 
   private async subscribe(ch: Channel): Promise<void> {
     const d = this.definition;
+    if (d.linkOnly) return; // a link without routes: connected, nothing to consume
     let queue = d.srcQueue;
     if (queue === undefined) {
       // An exchange source: a private queue, as RabbitMQ's shovel declares (lost with the link; use a

@@ -38,6 +38,11 @@ export interface ShovelDefinition {
    * exchange of the same name (or `srcExchange`), instead of a fixed key (dynamic-bindings.ts).
    */
   readonly dynamic: boolean;
+  /**
+   * `qpid.link: true` (our key, sent by `qpid-route link add`): a Qpid link without routes. It
+   * connects to the source and keeps state and last error, reconnecting, but consumes nothing.
+   */
+  readonly linkOnly: boolean;
 }
 
 const KNOWN = new Set([
@@ -59,6 +64,7 @@ const KNOWN = new Set([
   'reconnect-delay',
   'ack-mode',
   'qpid.dynamic',
+  'qpid.link',
 ]);
 
 const bad = (reason: string) => new ShovelDefinitionError(reason);
@@ -75,6 +81,36 @@ function num(v: Record<string, unknown>, key: string, dflt: number): number {
   if (x === undefined) return dflt;
   if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw bad(`${key} must be a non-negative number`);
   return x;
+}
+
+/** The source: exactly one of src-queue and src-exchange, or neither for a link without routes. */
+function checkSource(v: Record<string, unknown>): { srcQueue?: string; srcExchange?: string; linkOnly: boolean } {
+  const linkOnly = v['qpid.link'] ?? false;
+  if (typeof linkOnly !== 'boolean') throw bad('qpid.link must be a boolean');
+  const srcQueue = str(v, 'src-queue');
+  const srcExchange = str(v, 'src-exchange');
+  if (linkOnly) {
+    const route = ['src-queue', 'src-exchange', 'dest-exchange', 'qpid.dynamic'].filter((k) => v[k] !== undefined);
+    if (route.length > 0) throw bad(`qpid.link carries no route: ${route.join(', ')} not allowed`);
+    return { linkOnly };
+  }
+  if ((srcQueue === undefined) === (srcExchange === undefined)) throw bad('exactly one of src-queue and src-exchange');
+  return {
+    ...(srcQueue === undefined ? {} : { srcQueue }),
+    ...(srcExchange === undefined ? {} : { srcExchange }),
+    linkOnly,
+  };
+}
+
+function checkDynamic(v: Record<string, unknown>, remoteDest: boolean): boolean {
+  const dynamic = v['qpid.dynamic'] ?? false;
+  if (typeof dynamic !== 'boolean') throw bad('qpid.dynamic must be a boolean');
+  if (dynamic && str(v, 'dest-exchange') === undefined) throw bad('qpid.dynamic needs dest-exchange');
+  // The mirrored bindings are the local exchange's: a dynamic route pulls (Qpid refuses push ones too).
+  if (dynamic && remoteDest) throw bad('qpid.dynamic needs a local dest-uri ("amqp://")');
+  if (dynamic && v['src-exchange-key'] !== undefined) throw bad('qpid.dynamic replaces src-exchange-key');
+  if (dynamic && v['dest-exchange-key'] !== undefined) throw bad('qpid.dynamic keeps each message its own key');
+  return dynamic;
 }
 
 /** Validates a parameter body's `value`; throws 400 with RabbitMQ-like reasons. */
@@ -94,19 +130,11 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
   const remoteDest = destUri !== undefined && destUri !== 'amqp://' && destUri !== 'amqp:///';
   if (remoteDest && !/^amqps?:\/\/[^/]/.test(destUri)) throw bad(`dest-uri ${destUri} is not an amqp:// URI`);
   if (v['dest-queue'] !== undefined) throw bad('dest-queue is not supported: use dest-exchange');
-  const srcQueue = str(v, 'src-queue');
-  const srcExchange = str(v, 'src-exchange');
-  if ((srcQueue === undefined) === (srcExchange === undefined)) throw bad('exactly one of src-queue and src-exchange');
+  const { srcQueue, srcExchange, linkOnly } = checkSource(v);
   const ackMode = str(v, 'ack-mode') ?? 'on-confirm';
   if (ackMode !== 'on-confirm' && ackMode !== 'on-publish' && ackMode !== 'no-ack')
     throw bad(`bad ack-mode ${ackMode}`);
-  const dynamic = v['qpid.dynamic'] ?? false;
-  if (typeof dynamic !== 'boolean') throw bad('qpid.dynamic must be a boolean');
-  if (dynamic && str(v, 'dest-exchange') === undefined) throw bad('qpid.dynamic needs dest-exchange');
-  // The mirrored bindings are the local exchange's: a dynamic route pulls (Qpid refuses push ones too).
-  if (dynamic && remoteDest) throw bad('qpid.dynamic needs a local dest-uri ("amqp://")');
-  if (dynamic && v['src-exchange-key'] !== undefined) throw bad('qpid.dynamic replaces src-exchange-key');
-  if (dynamic && v['dest-exchange-key'] !== undefined) throw bad('qpid.dynamic keeps each message its own key');
+  const dynamic = checkDynamic(v, remoteDest);
   const def: Record<string, unknown> = {
     srcUri,
     srcExchangeKey: str(v, 'src-exchange-key') ?? '#',
@@ -114,6 +142,7 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
     reconnectDelay: num(v, 'reconnect-delay', 1),
     ackMode,
     dynamic,
+    linkOnly,
   };
   if (remoteDest) def['destUri'] = destUri;
   if (srcQueue !== undefined) def['srcQueue'] = srcQueue;

@@ -11,7 +11,7 @@ import { MANAGEMENT_URL_ENV } from '../../admin/index.js';
 import { type Admin, adminClient } from '../common/admin.js';
 import { EXIT_OK } from '../common/errors.js';
 import type { CliIo } from '../common/io.js';
-import { parseName, type RouteName } from './route.js';
+import { parseName, peerOf, type RouteName } from './route.js';
 import { ours } from './shovels.js';
 
 /** One route as the map shows it: `to` receives what `from` sends. */
@@ -27,15 +27,19 @@ export interface MapStart {
   readonly name: string;
 }
 
-async function routesOf(admin: Admin, broker: string): Promise<MappedRoute[]> {
-  const mapped: MappedRoute[] = [];
+/** A broker's routes, and the brokers its routes and links without routes connect to. */
+async function read(admin: Admin, broker: string): Promise<{ routes: MappedRoute[]; peers: string[] }> {
+  const routes: MappedRoute[] = [];
+  const peers: string[] = [];
   for (const p of await ours(admin)) {
+    const peer = peerOf(p.name);
+    if (peer !== undefined) peers.push(peer);
     const route = parseName(p.name);
     if (route === undefined) continue;
     // A pull route runs on its destination; a push route (-s) on its source.
-    mapped.push(route.push ? { to: route.peer, from: broker, route } : { to: broker, from: route.peer, route });
+    routes.push(route.push ? { to: route.peer, from: broker, route } : { to: broker, from: route.peer, route });
   }
-  return mapped;
+  return { routes, peers };
 }
 
 /** The peer's management client: its advertised URL or the default, never --mgmt-url or $QPID_MGMT_URL (the first broker's). */
@@ -48,20 +52,21 @@ function peerAdmin(first: Admin, peer: string): Promise<Admin> {
 
 /** Finding Linked Brokers: breadth first from the start, each broker once. */
 async function walk(start: MapStart, io: CliIo): Promise<MappedRoute[]> {
-  const all = await routesOf(start.admin, start.name);
+  const first = await read(start.admin, start.name);
   io.stdout(`\nFinding Linked Brokers:\n    ${start.name}... Ok\n`);
+  const all = [...first.routes];
+  const queue = [...first.peers];
   const seen = new Set([start.name]);
-  for (let i = 0; i < all.length; i++) {
-    const { to, from } = all[i] as MappedRoute;
-    for (const peer of [to, from]) {
-      if (seen.has(peer)) continue;
-      seen.add(peer);
-      try {
-        all.push(...(await routesOf(await peerAdmin(start.admin, peer), peer)));
-        io.stdout(`    ${peer}... Ok\n`);
-      } catch {
-        io.stdout(`    ${peer}... Failed\n`);
-      }
+  for (let peer = queue.shift(); peer !== undefined; peer = queue.shift()) {
+    if (seen.has(peer)) continue;
+    seen.add(peer);
+    try {
+      const found = await read(await peerAdmin(start.admin, peer), peer);
+      all.push(...found.routes);
+      queue.push(...found.peers);
+      io.stdout(`    ${peer}... Ok\n`);
+    } catch {
+      io.stdout(`    ${peer}... Failed\n`);
     }
   }
   return all;

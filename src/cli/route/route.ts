@@ -3,7 +3,8 @@
  * verbs"): each route is one shovel named `qpid-route <kind> <peer host:port> <exchange> <key>`, so a
  * listing can be rebuilt from the names alone. The peer is the other broker of the link: the source
  * for a pull route (defined on DEST), the destination for a push route (`-s`, defined on SRC, where
- * the name reads `qpid-route -s <kind> …`).
+ * the name reads `qpid-route -s <kind> …`). A link without routes (`link add`, bundled broker only) is
+ * the shovel `qpid-route link <src host:port>`.
  */
 import { type BrokerAddress, BrokerUrlError, parseBrokerUrl } from '../../admin/index.js';
 import { UsageError } from '../common/errors.js';
@@ -73,6 +74,16 @@ export function parseName(name: string): RouteName | undefined {
   if (kind !== 'route' && kind !== 'dynamic' && kind !== 'queue') return undefined;
   if (peer === undefined || exchange === undefined) return undefined;
   return { kind, push, peer, exchange, key: rest.join(' ') };
+}
+
+export function linkName(peer: string): string {
+  return `${NAME_PREFIX}link ${peer}`;
+}
+
+/** The other broker of any qpid-route shovel, a route's or a link's. */
+export function peerOf(name: string): string | undefined {
+  if (name.startsWith(`${NAME_PREFIX}link `)) return name.slice(`${NAME_PREFIX}link `.length);
+  return parseName(name)?.peer;
 }
 
 /** The queue on the source broker that a route/dynamic bridge drains. */
