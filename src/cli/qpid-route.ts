@@ -1,9 +1,9 @@
 /**
  * `qpid-route`: Qpid's federation tool (docs/qpid-reference.md §6.6) on shovels. A Qpid link lives on the
- * destination broker and pulls from the source; so does a shovel. Every verb becomes a shovel
- * definition PUT to the destination's management API (`/api/parameters/shovel/{vhost}/{name}`), which
- * both brokers serve: RabbitMQ's shovel plugin, and the bundled broker's built-in shovel
- * (src/broker/federation). Mapping:
+ * destination broker and pulls from the source; so does a shovel. Every route becomes a shovel
+ * definition PUT to the destination's management API (`/api/parameters/shovel/{vhost}/{name}`; the
+ * source's for a push route, `-s`), which both brokers serve: RabbitMQ's shovel plugin, and the
+ * bundled broker's built-in shovel (src/broker/federation). Mapping:
  *
  * - `route add DEST SRC EXCHANGE KEY`: on SRC a queue `qpid-route.<dest>.<exchange>.<key>` bound to
  *   EXCHANGE with KEY (durable with --durable, so nothing published while the link is down is lost);

@@ -235,9 +235,12 @@ export class FederationLink {
         ? await dest.publish(exchange, key, stamped, m.content).then(() => 'routed' as const)
         : await publishLocal(this.vhost, exchange, key, stamped, m.content);
     } catch (err) {
-      // The local store failed: give the message back to the source and try again later.
+      // The local store failed, or the destination of a push route nacked or went away: give the
+      // message back to the source and try again later (a pause, so a nacking destination, e.g. a
+      // full reject-publish queue, does not spin the message round).
       if (d.ackMode !== 'no-ack') settle(ch, m, false);
       this.lastError = err instanceof Error ? err.message : String(err);
+      if (dest) await new Promise((r) => setTimeout(r, 200));
       return;
     }
     if (outcome === 'no-exchange' || outcome === 'rejected') {
