@@ -139,7 +139,7 @@ function linkVerb(admin: Admin, verb: string, dest: BrokerAddress, src: BrokerAd
 async function dispatch(admin: Admin, args: Args, words: string[], io: CliIo): Promise<number> {
   const [group, verb, destText = 'localhost', srcText, exchange, key] = words as string[];
   if (verb === 'list') return group === 'link' ? linkList(admin, io) : routeList(admin, address(destText), io);
-  if (verb === 'flush') return routeFlush(admin);
+  if (verb === 'flush') return routeFlush(admin, args['del-empty-link'] === true);
   if (verb === 'map') return routeMap({ admin, name: hostPort(address(destText)) }, io);
   if (group === 'link') return linkVerb(admin, verb as string, address(destText), address(srcText as string), args);
   const kind = group as RouteKind;

@@ -99,6 +99,14 @@ describe('qpid-route link add / link del / -e', () => {
     expect((await on(dest, group, 'add', d, s, x, 'k3')).code).toBe(0);
     expect((await on(dest, group, 'del', d, s, x, 'k3')).code).toBe(0);
     expect((await on(dest, 'link', 'list', d)).stdout).toMatch(row(src.port, 'N', '\\w+'));
+    // route flush keeps the links without routes; with -e they go too.
+    expect((await on(dest, group, 'add', d, s, x, 'k4')).code).toBe(0);
+    expect((await on(dest, 'route', 'flush', d)).code).toBe(0);
+    expect(dest.broker.federation.list().map((e) => e.parameter.name)).toEqual([
+      `qpid-route link 127.0.0.1:${src.port}`,
+    ]);
+    expect((await on(dest, '-e', 'route', 'flush', d)).code).toBe(0);
+    expect(dest.broker.federation.list()).toHaveLength(0);
   });
 
   test('a user who is neither policymaker nor administrator cannot add a link', async () => {

@@ -71,7 +71,10 @@ export async function routeList(admin: Admin, local: BrokerAddress, io: CliIo): 
   return EXIT_OK;
 }
 
-export async function routeFlush(admin: Admin): Promise<number> {
-  for (const p of await ours(admin)) await admin.client.deleteJson(paramPath(admin, p.name));
+/** Deletes every route; links without routes too with `-e` (as Qpid's clearAllRoutes closes links only then). */
+export async function routeFlush(admin: Admin, delLinks: boolean): Promise<number> {
+  for (const p of await ours(admin)) {
+    if (delLinks || parseName(p.name) !== undefined) await admin.client.deleteJson(paramPath(admin, p.name));
+  }
   return EXIT_OK;
 }
