@@ -34,7 +34,7 @@ describe('qpid-route (no broker needed)', () => {
     expect(help.stdout).toMatch(
       /^Usage: {2}qpid-route \[OPTIONS\] dynamic add <dest-broker> <src-broker> <exchange>\n/,
     );
-    expect(help.stdout).toContain('-v, --verbose   print stack traces on errors');
+    expect(help.stdout).toMatch(/-v, --verbose +print stack traces on errors/);
     for (const [argv, message] of [
       [[], 'missing command'],
       [['route', 'frob'], "unknown command 'route frob'"],
@@ -73,7 +73,7 @@ describe('qpid-route between two bundled brokers', () => {
     expect([...(await drainSeqs(dest.url, 'news-in'))].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
 
     const list = await route('route', 'list', hp(dest.url));
-    expect(list.stdout).toBe(`127.0.0.1:${dest.port} 127.0.0.1:${src.port} amq.topic news.#\n`);
+    expect(list.stdout).toBe(`127.0.0.1:${dest.port} 127.0.0.1:${src.port} amq.topic news.# False\n`);
     const links = await route('link', 'list', hp(dest.url));
     expect(links.stdout).toContain('Host            Port    Transport Durable  State             Last Error');
     expect(links.stdout).toMatch(new RegExp(`127\\.0\\.0\\.1\\s+${src.port}\\s+tcp\\s+N\\s+Operational`));
@@ -117,7 +117,7 @@ describe('qpid-route between two bundled brokers', () => {
     expect([...(await drainSeqs(dest.url, 'dyn-in'))].sort((a, b) => a - b)).toEqual([10, 11]);
     expect((await shovels())[0]).toMatchObject({ name, received: 2, looped: 0, dynamic_bindings: 1 });
     expect((await route('route', 'list', hp(dest.url))).stdout).toBe(
-      `127.0.0.1:${dest.port} 127.0.0.1:${src.port} amq.topic <dynamic>\n`,
+      `127.0.0.1:${dest.port} 127.0.0.1:${src.port} amq.topic <dynamic> False\n`,
     );
 
     expect((await route('dynamic', 'del', hp(dest.url), hp(src.url), 'amq.topic')).code).toBe(0);

@@ -5,13 +5,15 @@
  * queues), so a crash of either side redelivers instead of losing. Reconnects with back-off
  * (reconnect-delay doubling to 30 s). Counters and state are what /api/shovels and qpid-stat show.
  * A dynamic route (`qpid.dynamic`) also mirrors the local exchange's bindings onto the source queue
- * (dynamic-bindings.ts); every link stamps and checks the federation trace (trace.ts).
+ * (dynamic-bindings.ts); every link stamps and checks the federation trace (trace.ts). A push route
+ * (remote `dest-uri`) publishes to the destination broker instead (remote-destination.ts).
  */
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { VHost } from '../vhost.js';
 import { DynamicBindings, type MirroredBinding } from './dynamic-bindings.js';
 import { FEDERATION_ID_PROPERTY } from './federation-id.js';
 import { propertiesOf, publishLocal } from './local-publish.js';
+import { RemoteDestination } from './remote-destination.js';
 import type { ShovelDefinition } from './shovel-definition.js';
 import { traceOf, withTrace } from './trace.js';
 
@@ -54,6 +56,8 @@ export class FederationLink {
   /** The binding mirror of a dynamic route; undefined for a static one. */
   readonly dynamic: DynamicBindings | undefined;
   private model: ChannelModel | undefined;
+  /** A push route's destination connection, open while the link runs. */
+  private destination: RemoteDestination | undefined;
   /** The source broker's federation id, from its server properties (RabbitMQ has none). */
   private sourceId: string | undefined;
   private stopped = false;
@@ -96,11 +100,23 @@ export class FederationLink {
     const m = this.model;
     this.model = undefined;
     await m?.close().catch(() => undefined);
+    await this.closeDestination();
+  }
+
+  private async closeDestination(): Promise<void> {
+    const d = this.destination;
+    this.destination = undefined;
+    await d?.close();
   }
 
   /** The source URI with its password hidden (RabbitMQ's shovel status does the same). */
   get sourceUri(): string {
-    return this.definition.srcUri.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+    return hidePassword(this.definition.srcUri);
+  }
+
+  /** The destination URI with its password hidden: `amqp://` for this broker's own vhost. */
+  get destinationUri(): string {
+    return hidePassword(this.definition.destUri ?? 'amqp://');
   }
 
   private setState(state: LinkState, error?: string): void {
@@ -126,6 +142,10 @@ export class FederationLink {
       const id = model.connection.serverProperties[FEDERATION_ID_PROPERTY];
       this.sourceId = typeof id === 'string' && id !== '' ? id : undefined;
       model.on('close', () => this.onClose(model as ChannelModel, 'source connection closed'));
+      const destUri = this.definition.destUri;
+      if (destUri !== undefined) {
+        this.destination = await RemoteDestination.open(destUri, (why) => this.onClose(model as ChannelModel, why));
+      }
       const ch = await model.createChannel();
       ch.on('error', () => undefined);
       ch.on('close', () => this.onClose(model as ChannelModel, 'source channel closed'));
@@ -138,6 +158,7 @@ export class FederationLink {
     } catch (err) {
       this.dynamic?.detach();
       if (model) await model.close().catch(() => undefined);
+      await this.closeDestination();
       this.retry(err instanceof Error ? err.message : String(err));
     }
   }
@@ -147,6 +168,7 @@ export class FederationLink {
     this.model = undefined;
     this.dynamic?.detach();
     void model.close().catch(() => undefined);
+    void this.closeDestination();
     this.retry(why);
   }
 
@@ -164,6 +186,7 @@ export class FederationLink {
 
   private async subscribe(ch: Channel): Promise<void> {
     const d = this.definition;
+    if (d.linkOnly) return; // a link without routes: connected, nothing to consume
     let queue = d.srcQueue;
     if (queue === undefined) {
       // An exchange source: a private queue, as RabbitMQ's shovel declares (lost with the link; use a
@@ -191,21 +214,33 @@ export class FederationLink {
     const key = d.destExchangeKey ?? m.fields.routingKey;
     const properties = propertiesOf(m.properties);
     const trace = traceOf(properties);
-    const self = this.env.federationId;
-    if (trace.includes(self)) {
+    // A pull link is the destination (stamps the source's id and its own); a push link is the source.
+    const dest = this.destination;
+    const self = dest === undefined ? this.env.federationId : dest.federationId;
+    if (self !== undefined && trace.includes(self)) {
       this.counters.looped++;
       if (d.ackMode !== 'no-ack' && settle(ch, m, true)) this.counters.acked++;
       return;
     }
     this.dynamic?.watch();
-    const stamped = withTrace(properties, trace, this.sourceId === undefined ? [self] : [this.sourceId, self]);
+    const from = dest === undefined ? this.sourceId : this.env.federationId;
+    const stamped = withTrace(
+      properties,
+      trace,
+      [from, self].filter((id) => id !== undefined),
+    );
     let outcome: Awaited<ReturnType<typeof publishLocal>>;
     try {
-      outcome = await publishLocal(this.vhost, exchange, key, stamped, m.content);
+      outcome = dest
+        ? await dest.publish(exchange, key, stamped, m.content).then(() => 'routed' as const)
+        : await publishLocal(this.vhost, exchange, key, stamped, m.content);
     } catch (err) {
-      // The local store failed: give the message back to the source and try again later.
+      // The local store failed, or the destination of a push route nacked or went away: give the
+      // message back to the source and try again later (a pause, so a nacking destination, e.g. a
+      // full reject-publish queue, does not spin the message round).
       if (d.ackMode !== 'no-ack') settle(ch, m, false);
       this.lastError = err instanceof Error ? err.message : String(err);
+      if (dest) await new Promise((r) => setTimeout(r, 200));
       return;
     }
     if (outcome === 'no-exchange' || outcome === 'rejected') {
@@ -221,6 +256,10 @@ export class FederationLink {
     else this.counters.unroutable++;
     if (d.ackMode !== 'no-ack' && settle(ch, m, true)) this.counters.acked++;
   }
+}
+
+function hidePassword(uri: string): string {
+  return uri.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /**

@@ -17,10 +17,10 @@ export function parameterJson(vhost: string, name: string, value: Record<string,
 
 export function shovelStatusJson(node: string, link: FederationLink): JsonObject {
   const d = link.definition;
-  const src: JsonObject =
-    d.srcQueue !== undefined
-      ? { src_queue: d.srcQueue }
-      : { src_exchange: d.srcExchange ?? '', src_exchange_key: d.srcExchangeKey };
+  let src: JsonObject = { src_exchange: d.srcExchange ?? '', src_exchange_key: d.srcExchangeKey };
+  if (d.srcQueue !== undefined) src = { src_queue: d.srcQueue };
+  // A link without routes (qpid.link) has no source of messages.
+  if (d.linkOnly) src = { qpid_link: true };
   return {
     node,
     timestamp: new Date(link.since).toISOString().replace('T', ' ').slice(0, 19),
@@ -31,7 +31,7 @@ export function shovelStatusJson(node: string, link: FederationLink): JsonObject
     src_uri: link.sourceUri,
     src_protocol: 'amqp091',
     ...src,
-    dest_uri: 'amqp://',
+    dest_uri: link.destinationUri,
     dest_protocol: 'amqp091',
     ...(d.destExchange !== undefined ? { dest_exchange: d.destExchange } : {}),
     ...(d.destExchangeKey !== undefined ? { dest_exchange_key: d.destExchangeKey } : {}),

@@ -3,8 +3,10 @@
  * (`PUT /api/parameters/shovel/{vhost}/{name}` with `{"value": {...}}`, rabbit_shovel_parameters),
  * the subset the bundled broker runs. `qpid-route` writes the same JSON to either broker.
  *
- * The bundled broker pulls: it consumes from `src-uri` and feeds its own vhost, so `dest-uri` must
- * be local (`amqp://` or absent), as in a Qpid link, which is created on the destination broker.
+ * The bundled broker pulls: it consumes from `src-uri` and feeds its own vhost when `dest-uri` is
+ * local (`amqp://` or absent), as a Qpid link created on the destination broker does. A remote
+ * `dest-uri` is a push route (`qpid-route -s`, Qpid's `srcIsLocal` bridge): the link defined on the
+ * source broker publishes to the destination with publisher confirms (remote-destination.ts).
  */
 /** A definition the bundled broker cannot run; the management API answers it with a 400. */
 export class ShovelDefinitionError extends Error {
@@ -15,6 +17,8 @@ export class ShovelDefinitionError extends Error {
 
 export interface ShovelDefinition {
   readonly srcUri: string;
+  /** A remote destination (push route); undefined: this broker's own vhost. */
+  readonly destUri?: string;
   /** Consume from this queue on the source (it must exist there) ... */
   readonly srcQueue?: string;
   /** ... or from a private queue bound to this exchange with `srcExchangeKey`. */
@@ -34,6 +38,11 @@ export interface ShovelDefinition {
    * exchange of the same name (or `srcExchange`), instead of a fixed key (dynamic-bindings.ts).
    */
   readonly dynamic: boolean;
+  /**
+   * `qpid.link: true` (our key, sent by `qpid-route link add`): a Qpid link without routes. It
+   * connects to the source and keeps state and last error, reconnecting, but consumes nothing.
+   */
+  readonly linkOnly: boolean;
 }
 
 const KNOWN = new Set([
@@ -55,6 +64,7 @@ const KNOWN = new Set([
   'reconnect-delay',
   'ack-mode',
   'qpid.dynamic',
+  'qpid.link',
 ]);
 
 const bad = (reason: string) => new ShovelDefinitionError(reason);
@@ -73,6 +83,36 @@ function num(v: Record<string, unknown>, key: string, dflt: number): number {
   return x;
 }
 
+/** The source: exactly one of src-queue and src-exchange, or neither for a link without routes. */
+function checkSource(v: Record<string, unknown>): { srcQueue?: string; srcExchange?: string; linkOnly: boolean } {
+  const linkOnly = v['qpid.link'] ?? false;
+  if (typeof linkOnly !== 'boolean') throw bad('qpid.link must be a boolean');
+  const srcQueue = str(v, 'src-queue');
+  const srcExchange = str(v, 'src-exchange');
+  if (linkOnly) {
+    const route = ['src-queue', 'src-exchange', 'dest-exchange', 'qpid.dynamic'].filter((k) => v[k] !== undefined);
+    if (route.length > 0) throw bad(`qpid.link carries no route: ${route.join(', ')} not allowed`);
+    return { linkOnly };
+  }
+  if ((srcQueue === undefined) === (srcExchange === undefined)) throw bad('exactly one of src-queue and src-exchange');
+  return {
+    ...(srcQueue === undefined ? {} : { srcQueue }),
+    ...(srcExchange === undefined ? {} : { srcExchange }),
+    linkOnly,
+  };
+}
+
+function checkDynamic(v: Record<string, unknown>, remoteDest: boolean): boolean {
+  const dynamic = v['qpid.dynamic'] ?? false;
+  if (typeof dynamic !== 'boolean') throw bad('qpid.dynamic must be a boolean');
+  if (dynamic && str(v, 'dest-exchange') === undefined) throw bad('qpid.dynamic needs dest-exchange');
+  // The mirrored bindings are the local exchange's: a dynamic route pulls (Qpid refuses push ones too).
+  if (dynamic && remoteDest) throw bad('qpid.dynamic needs a local dest-uri ("amqp://")');
+  if (dynamic && v['src-exchange-key'] !== undefined) throw bad('qpid.dynamic replaces src-exchange-key');
+  if (dynamic && v['dest-exchange-key'] !== undefined) throw bad('qpid.dynamic keeps each message its own key');
+  return dynamic;
+}
+
 /** Validates a parameter body's `value`; throws 400 with RabbitMQ-like reasons. */
 export function parseShovelDefinition(value: unknown): ShovelDefinition {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('value must be an object');
@@ -87,21 +127,14 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
   if (!srcUri) throw bad('src-uri is required');
   if (!/^amqps?:\/\//.test(srcUri)) throw bad(`src-uri ${srcUri} is not an amqp:// URI`);
   const destUri = str(v, 'dest-uri');
-  if (destUri !== undefined && destUri !== 'amqp://' && destUri !== 'amqp:///') {
-    throw bad('the bundled broker shovels into its own vhost only: dest-uri must be "amqp://"');
-  }
+  const remoteDest = destUri !== undefined && destUri !== 'amqp://' && destUri !== 'amqp:///';
+  if (remoteDest && !/^amqps?:\/\/[^/]/.test(destUri)) throw bad(`dest-uri ${destUri} is not an amqp:// URI`);
   if (v['dest-queue'] !== undefined) throw bad('dest-queue is not supported: use dest-exchange');
-  const srcQueue = str(v, 'src-queue');
-  const srcExchange = str(v, 'src-exchange');
-  if ((srcQueue === undefined) === (srcExchange === undefined)) throw bad('exactly one of src-queue and src-exchange');
+  const { srcQueue, srcExchange, linkOnly } = checkSource(v);
   const ackMode = str(v, 'ack-mode') ?? 'on-confirm';
   if (ackMode !== 'on-confirm' && ackMode !== 'on-publish' && ackMode !== 'no-ack')
     throw bad(`bad ack-mode ${ackMode}`);
-  const dynamic = v['qpid.dynamic'] ?? false;
-  if (typeof dynamic !== 'boolean') throw bad('qpid.dynamic must be a boolean');
-  if (dynamic && str(v, 'dest-exchange') === undefined) throw bad('qpid.dynamic needs dest-exchange');
-  if (dynamic && v['src-exchange-key'] !== undefined) throw bad('qpid.dynamic replaces src-exchange-key');
-  if (dynamic && v['dest-exchange-key'] !== undefined) throw bad('qpid.dynamic keeps each message its own key');
+  const dynamic = checkDynamic(v, remoteDest);
   const def: Record<string, unknown> = {
     srcUri,
     srcExchangeKey: str(v, 'src-exchange-key') ?? '#',
@@ -109,7 +142,9 @@ export function parseShovelDefinition(value: unknown): ShovelDefinition {
     reconnectDelay: num(v, 'reconnect-delay', 1),
     ackMode,
     dynamic,
+    linkOnly,
   };
+  if (remoteDest) def['destUri'] = destUri;
   if (srcQueue !== undefined) def['srcQueue'] = srcQueue;
   if (srcExchange !== undefined) def['srcExchange'] = srcExchange;
   const destExchange = str(v, 'dest-exchange');
