@@ -51,8 +51,11 @@ export function parseUrl(text: string): BrokerUrl[] {
   if (query >= 0) rest = rest.slice(0, query);
   // The vhost is the path after the last host; a `/` before the last `@` separates Qpid user/password.
   let vhost: string | undefined;
-  const lastAt = rest.lastIndexOf('@');
-  const slash = rest.indexOf('/', lastAt + 1);
+  // The last entry may carry its own scheme, whose `//` is no path.
+  const lastEntry = rest.lastIndexOf(',') + 1;
+  const ownScheme = /^\s*amqps?:\/\//i.exec(rest.slice(lastEntry));
+  const hostStart = Math.max(rest.lastIndexOf('@') + 1, lastEntry + (ownScheme ? ownScheme[0].length : 0));
+  const slash = rest.indexOf('/', hostStart);
   if (slash >= 0) {
     const path = rest.slice(slash + 1);
     rest = rest.slice(0, slash);
@@ -102,10 +105,19 @@ function splitEntries(rest: string): string[] {
 }
 
 function parseEntry(
-  entry: string,
+  raw: string,
   defaultProtocol: 'amqp' | 'amqps',
   text: string,
 ): { protocol: 'amqp' | 'amqps'; hostname: string; port: number; username?: string; password?: string } {
+  let entry = raw;
+  let protocol = defaultProtocol;
+  // A later entry of a list may carry its own scheme (`h1:5672,amqp://u:p@h2`): without this its
+  // `amqp:` would be read as a user name.
+  const own = /^(amqps?):\/\//i.exec(entry);
+  if (own) {
+    protocol = (own[1] as string).toLowerCase() === 'amqps' ? 'amqps' : 'amqp';
+    entry = entry.slice(own[0].length);
+  }
   let hostPart = entry;
   let username: string | undefined;
   let password: string | undefined;
@@ -120,7 +132,6 @@ function parseEntry(
     if (username === '') throw new ConnectionError(`invalid broker URL ${text}: empty user name`);
     if (hostPart === '') throw new ConnectionError(`invalid broker URL ${text}: no host after '@'`);
   }
-  let protocol = defaultProtocol;
   const tag = /^(tcp|ssl|tls):/i.exec(hostPart);
   if (tag) {
     if ((tag[1] as string).toLowerCase() !== 'tcp') protocol = 'amqps';

@@ -11,6 +11,23 @@ import { parseUrl } from '../../src/index.js';
 type Outcome = unknown;
 const FORMS: [string, Outcome, Outcome][] = [
   [
+    // A later entry with its own scheme and credentials: the scheme is not a user name.
+    '127.0.0.1:1,amqp://u:p@h2:5673',
+    [
+      { protocol: 'amqp', hostname: '127.0.0.1', port: 1 },
+      { protocol: 'amqp', hostname: 'h2', port: 5673, username: 'u', password: 'p' },
+    ],
+    { host: '127.0.0.1', port: 1, username: 'guest', password: 'guest', vhost: '/', tls: false },
+  ],
+  [
+    'h1,amqps://h2',
+    [
+      { protocol: 'amqp', hostname: 'h1', port: 5672 },
+      { protocol: 'amqps', hostname: 'h2', port: 5671 },
+    ],
+    { host: 'h1', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
+  ],
+  [
     'localhost',
     [{ protocol: 'amqp', hostname: 'localhost', port: 5672 }],
     { host: 'localhost', port: 5672, username: 'guest', password: 'guest', vhost: '/', tls: false },
