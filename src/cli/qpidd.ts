@@ -25,7 +25,7 @@ export async function main(
   let args: QpiddArgs;
   let options: Partial<BrokerOptions>;
   try {
-    args = await qpiddParser(argv).parse();
+    args = await qpiddParser().parse(argv);
     if (args.help || args.version) return 0;
     options = brokerOptions(args, env);
   } catch (e) {

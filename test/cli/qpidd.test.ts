@@ -76,6 +76,24 @@ describe('qpidd', () => {
     expect(p.err()).toMatch(/Unknown argument/i);
   });
 
+  it('rejects a port that is not one with one clear line and exit 2', async () => {
+    for (const args of [
+      ['--port', 'abc'],
+      ['--mgmt-port', '70000'],
+      ['--port', '1.5'],
+    ]) {
+      const p = run([...args, '--no-data-dir']);
+      expect(await p.exited).toBe(2);
+      expect(p.err().trim()).toBe(`qpidd: ${args[0]} must be a port number from 0 to 65535`);
+    }
+  });
+
+  it('-h is --help, as in Qpid', async () => {
+    const p = run(['-h']);
+    expect(await p.exited).toBe(0);
+    expect(p.out()).toContain('--port');
+  });
+
   it('--help lists the options and exits 0', async () => {
     const p = run(['--help']);
     expect(await p.exited).toBe(0);

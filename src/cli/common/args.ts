@@ -11,18 +11,28 @@ import { yargs } from './yargs.js';
 export { VERSION };
 
 /**
+ * What every command's parser shares, qpidd's included: the name in usage and errors and never
+ * exiting the process (main returns an exit code instead). `withVersionAndHelp` comes after a
+ * command's own options, so --version and --help are listed last.
+ */
+export function baseParser(command: string): Argv {
+  return yargs().scriptName(command).exitProcess(false);
+}
+
+/** --version (this package's) and --help, as every command has them. */
+export function withVersionAndHelp<T>(parser: Argv<T>): Argv<T> {
+  return parser.version(VERSION).help();
+}
+
+/**
  * A yargs parser for `command`: unknown options are errors, positionals are kept as strings
  * (`spout q 007` sends "007"), `-h/--help` and `--version` are on.
  */
 export function commandParser(command: string, usage: string): Argv {
-  const parser = yargs()
-    .scriptName(command)
+  const parser = withVersionAndHelp(baseParser(command))
     .parserConfiguration({ 'parse-positional-numbers': false })
     .strictOptions()
-    .exitProcess(false)
     .fail(false)
-    .version(VERSION)
-    .help()
     .alias('h', 'help')
     // One column less, so the separating space yargs leaves out when a description fills its line
     // exactly (`errors)[boolean]`) fits back in: see fixGluedTypes.

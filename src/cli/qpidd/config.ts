@@ -27,6 +27,7 @@ export function parseLogLevel(s: string): LogLevel {
 /** The options Broker.start takes for the command line; throws UsageError for a bad value. */
 export function brokerOptions(args: QpiddArgs, env: NodeJS.ProcessEnv): Partial<BrokerOptions> {
   const logLevel = parseLogLevel(args['log-enable']);
+  for (const name of ['port', 'mgmt-port', 'tls-port'] as const) checkPort(name, args[name]);
   checkLimits(args);
   const tls = tlsOptions(args);
   return {
@@ -135,4 +136,10 @@ function tlsOptions(args: TlsArgs): { amqp: TlsListenerOptions | undefined; mgmt
       ? undefined
       : { cert: mcert, key: mkey, ca: readPem('--mgmt-tls-ca', args['mgmt-tls-ca']) };
   return { amqp, mgmt };
+}
+
+/** A port option is an integer 0–65535 (0: pick a free one); yargs turns `--port abc` into NaN. */
+function checkPort(name: string, value: number | undefined): void {
+  if (value === undefined || (Number.isInteger(value) && value >= 0 && value <= 65535)) return;
+  throw new UsageError(`--${name} must be a port number from 0 to 65535`);
 }

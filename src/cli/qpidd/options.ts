@@ -3,8 +3,7 @@
  * --no-data-dir, --auth, --log-enable) and RabbitMQ's settings where Qpid has none (docs/defaults.md).
  */
 import type { Options } from 'yargs';
-import { terminalWidth, VERSION } from '../common/args.js';
-import { yargs } from '../common/yargs.js';
+import { baseParser, terminalWidth, withVersionAndHelp } from '../common/args.js';
 
 export const NAME = 'qpidd';
 
@@ -111,24 +110,23 @@ const TUNING_OPTIONS = {
  * The parser. Unlike the client commands (common/args.ts commandParser) yargs prints qpidd's help
  * itself, at the full terminal width, with --version and --help last, and any unknown word is an error.
  */
-export function qpiddParser(argv: string[]) {
-  return yargs(argv)
-    .scriptName(NAME)
-    .usage(`${NAME} [options]\n\nRuns the bundled AMQP 0-9-1 broker (RabbitMQ-compatible).`)
-    .options({ ...CORE_OPTIONS, ...ACCESS_OPTIONS, ...TLS_OPTIONS, ...TUNING_OPTIONS })
-    .example(`${NAME}`, 'listen on 127.0.0.1:5672 and [::1]:5672')
-    .example(`${NAME} --port 0 --no-data-dir`, 'a throwaway broker on a free port')
-    .example(
-      `${NAME} --interface 0.0.0.0 --default-user admin --default-pass s3cret`,
-      'all interfaces, another first user',
-    )
-    .strict()
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw err ?? new Error(msg);
-    })
-    .version(VERSION)
-    .help()
+export function qpiddParser() {
+  return withVersionAndHelp(
+    baseParser(NAME)
+      .usage(`${NAME} [options]\n\nRuns the bundled AMQP 0-9-1 broker (RabbitMQ-compatible).`)
+      .options({ ...CORE_OPTIONS, ...ACCESS_OPTIONS, ...TLS_OPTIONS, ...TUNING_OPTIONS })
+      .example(`${NAME}`, 'listen on 127.0.0.1:5672 and [::1]:5672')
+      .example(`${NAME} --port 0 --no-data-dir`, 'a throwaway broker on a free port')
+      .example(
+        `${NAME} --interface 0.0.0.0 --default-user admin --default-pass s3cret`,
+        'all interfaces, another first user',
+      )
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new Error(msg);
+      }),
+  )
+    .alias('h', 'help')
     .wrap(terminalWidth());
 }
 
