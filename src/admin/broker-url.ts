@@ -29,21 +29,26 @@ export class BrokerUrlError extends Error {
  * vhost "/", and the first broker of a failover list (a tool talks to one broker).
  */
 export function parseBrokerUrl(value: string): BrokerAddress {
-  let url: BrokerUrl;
+  return parseBrokerUrls(value)[0] as BrokerAddress;
+}
+
+/** Every broker of a `-b h1,h2` list, in order, with the admin defaults (as parseBrokerUrl). */
+export function parseBrokerUrls(value: string): BrokerAddress[] {
+  let urls: BrokerUrl[];
   try {
-    url = parseUrl(value)[0] as BrokerUrl;
+    urls = parseUrl(value);
   } catch (e) {
     if (e instanceof ConnectionError) throw new BrokerUrlError(e.message);
     throw e;
   }
-  return {
+  return urls.map((url) => ({
     host: url.hostname,
     port: url.port,
     username: url.username ?? 'guest',
     password: url.password ?? (url.username === undefined ? 'guest' : ''),
     vhost: url.vhost ?? '/',
     tls: url.protocol === 'amqps',
-  };
+  }));
 }
 
 export interface ManagementTarget {

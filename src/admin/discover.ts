@@ -48,20 +48,53 @@ export async function discoverManagement(
   return { ...managementTarget(addr), source: 'default' };
 }
 
+/**
+ * The first broker of a `-b h1,h2` list that answers, and its management API: an explicit or
+ * environment URL applies to the first broker as for one; otherwise each broker in turn is asked for
+ * its connection.start (its advertised URL, else its host on port 15672), and one that does not
+ * answer is skipped, as the messaging API's failover list skips it. When none answers, the first
+ * one's default, so the error that follows names it.
+ */
+export async function discoverManagementInList(
+  addrs: readonly BrokerAddress[],
+  options: DiscoverOptions = {},
+): Promise<DiscoveredTarget & { addr: BrokerAddress }> {
+  const first = addrs[0];
+  if (first === undefined) throw new Error('no broker address');
+  const fromEnv = (options.env ?? process.env)[MANAGEMENT_URL_ENV];
+  if (addrs.length === 1 || options.explicit || fromEnv)
+    return { ...(await discoverManagement(first, options)), addr: first };
+  for (const addr of addrs) {
+    const start = await probeConnectionStart(addr, options.probeTimeoutMs ?? 2000);
+    if (!start.answered) continue;
+    const target =
+      start.url === undefined
+        ? { ...managementTarget(addr), source: 'default' as const }
+        : { ...managementTarget(addr, start.url), source: 'broker' as const };
+    return { ...target, addr };
+  }
+  return { ...managementTarget(first), source: 'default', addr: first };
+}
+
 /** Reads `qpid.management_url` from the broker's connection.start; undefined when absent or unreachable. */
-export function advertisedManagementUrl(addr: BrokerAddress, timeoutMs: number): Promise<string | undefined> {
+export async function advertisedManagementUrl(addr: BrokerAddress, timeoutMs: number): Promise<string | undefined> {
+  return (await probeConnectionStart(addr, timeoutMs)).url;
+}
+
+/** Whether the broker sent connection.start, and the management URL it advertised there. */
+function probeConnectionStart(addr: BrokerAddress, timeoutMs: number): Promise<{ answered: boolean; url?: string }> {
   return new Promise((resolve) => {
     const socket = addr.tls
       ? tlsConnect({ host: addr.host, port: addr.port, rejectUnauthorized: false, servername: addr.host })
       : connect({ host: addr.host, port: addr.port });
     const reader = new FrameReader(131072);
     let done = false;
-    const finish = (url: string | undefined) => {
+    const finish = (url: string | undefined, answered = false) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(url);
+      resolve(url === undefined ? { answered } : { answered, url });
     };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     socket.once(addr.tls ? 'secureConnect' : 'connect', () => socket.write(PROTOCOL_HEADER));
@@ -76,7 +109,10 @@ export function advertisedManagementUrl(addr: BrokerAddress, timeoutMs: number):
         const method = decodeMethod(frame.payload);
         const url =
           method.name === 'connection.start' ? method.args.serverProperties[MANAGEMENT_URL_PROPERTY] : undefined;
-        finish(typeof url === 'string' && /^https?:\/\//.test(url) ? url : undefined);
+        finish(
+          typeof url === 'string' && /^https?:\/\//.test(url) ? url : undefined,
+          method.name === 'connection.start',
+        );
       } catch {
         finish(undefined);
       }

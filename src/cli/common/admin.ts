@@ -6,12 +6,12 @@
 import {
   BrokerUrlError,
   ConnectError,
-  discoverManagement,
+  discoverManagementInList,
   MANAGEMENT_URL_ENV,
   ManagementClient,
   ManagementError,
   type ManagementUrlSource,
-  parseBrokerUrl,
+  parseBrokerUrls,
 } from '../../admin/index.js';
 import { UsageError } from './errors.js';
 import type { AdminArgs } from './options.js';
@@ -39,11 +39,10 @@ export async function adminClient(
   const timeout = args.timeout ?? 10;
   if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError('option --timeout: expected seconds ≥ 0');
   const timeoutMs = timeout === 0 ? 2_147_483_647 : Math.round(timeout * 1000);
-  let addr: ReturnType<typeof parseBrokerUrl>;
-  let target: Awaited<ReturnType<typeof discoverManagement>>;
+  let target: Awaited<ReturnType<typeof discoverManagementInList>>;
   try {
-    addr = parseBrokerUrl(args.broker ?? 'localhost');
-    target = await discoverManagement(addr, {
+    // -b h1,h2: the first broker that answers (discover.ts), as the messaging API's failover list.
+    target = await discoverManagementInList(parseBrokerUrls(args.broker ?? 'localhost'), {
       explicit: args['mgmt-url'],
       env,
       probeTimeoutMs: Math.min(timeoutMs, 2000),
@@ -52,7 +51,7 @@ export async function adminClient(
     if (e instanceof BrokerUrlError) throw new UsageError(e.message);
     throw e;
   }
-  const { source, ...login } = target;
+  const { source, addr, ...login } = target;
   const client = new ManagementClient({ ...login, timeoutMs });
   return { client, source, vhost: args.vhost ?? addr.vhost, ...login, timeoutMs };
 }
