@@ -2,21 +2,12 @@
  * `qpid-route route map` over three bundled brokers (each found through the management URL it
  * advertises) and one that cannot be reached: Qpid's output line for line (docs/qpid-reference.md §6.6).
  */
-import { afterAll, describe, expect, test } from 'vitest';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, test } from 'vitest';
+import { type TestBroker, testBrokers } from '../helpers/broker.js';
 import { hp } from '../helpers/federation.js';
 import { closedPort, run } from './admin-helpers.js';
 
-const brokers: TestBroker[] = [];
-afterAll(async () => {
-  for (const b of brokers) await b.stop().catch(() => undefined);
-});
-
-async function bundled(): Promise<TestBroker> {
-  const b = await startTestBroker({ mgmtPort: 0 });
-  brokers.push(b);
-  return b;
-}
+const bundled = testBrokers({ mgmtPort: 0 });
 
 const on = (b: TestBroker, ...a: string[]) => run('qpid-route', ['--mgmt-url', b.broker.mgmtUrl as string, ...a]);
 

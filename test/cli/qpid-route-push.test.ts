@@ -4,21 +4,12 @@
  * `dest-uri`, src/broker/federation/remote-destination.ts); `route list` on SRC shows srcIsLocal.
  */
 import amqp from 'amqplib';
-import { afterAll, describe, expect, test } from 'vitest';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, test } from 'vitest';
+import { testBrokers } from '../helpers/broker.js';
 import { declareBound, drainSeqs, hp, publish, queueDepth } from '../helpers/federation.js';
 import { poll, run } from './admin-helpers.js';
 
-const brokers: TestBroker[] = [];
-afterAll(async () => {
-  for (const b of brokers) await b.stop().catch(() => undefined);
-});
-
-async function bundled(): Promise<TestBroker> {
-  const b = await startTestBroker({ mgmtPort: 0 });
-  brokers.push(b);
-  return b;
-}
+const bundled = testBrokers({ mgmtPort: 0 });
 
 describe('qpid-route --src-local (push routes)', () => {
   test('a push route is defined on SRC and moves messages to DEST; route del -s removes it', async () => {
